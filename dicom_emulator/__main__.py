@@ -1,0 +1,84 @@
+"""Command line: ``python -m dicom_emulator serve [--host H] [--port P] [--data-dir D]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from dicom_emulator.app import create_app
+from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings
+
+log = logging.getLogger("dicom_emulator")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dicom_emulator",
+        description="A local emulator of the Azure Health Data Services DICOM service.",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"folder for the index and files (default {DEFAULT_DATA_DIR})")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the service in the foreground")
+    serve.add_argument("--host", default=None, help="listen address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None,
+                       help="listen port (default 8080; 0 picks a free one)")
+    serve.add_argument("--data-dir", type=Path, default=None, dest="serve_data_dir",
+                       help=argparse.SUPPRESS)
+    serve.add_argument("--auth", choices=["on", "off"], default=None,
+                       help="require bearer tokens (default on)")
+    serve.add_argument("--token-lifetime", type=int, default=None,
+                       help="lifetime in seconds of issued tokens (default 3600)")
+    serve.set_defaults(func=_serve)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = EmulatorSettings.from_env(
+        data_dir=args.serve_data_dir or args.data_dir,
+        host=args.host,
+        port=args.port,
+        auth=None if args.auth is None else args.auth == "on",
+        token_lifetime=args.token_lifetime,
+    )
+    if not settings.auth:
+        log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
+    app = create_app(settings)
+    # Bind first so that port 0 resolves, and the URL printed is the one that answers.
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+
+    async def announce() -> None:
+        print(f"DICOM service emulator ready at http://{settings.host}:{port}", flush=True)
+
+    config.callback_notify = None
+    original_startup = server.startup
+
+    async def startup(sockets: list[socket.socket] | None = None) -> None:
+        await original_startup(sockets=sockets)
+        if server.started:
+            await announce()
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run(sockets=[sock])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Which DICOM attributes live at which level, and which the service indexes.
+
+One table of facts from the service (``QueryLimit.cs`` and the v2 conformance
+statement) shared by STOW (what to index) and QIDO (what to match and return).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
+
+
+class Level(StrEnum):
+    STUDY = "study"
+    SERIES = "series"
+    INSTANCE = "instance"
+
+
+def tag_hex(keyword: str) -> str:
+    """``"PatientName"`` -> ``"00100010"`` (the DICOM JSON key)."""
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        raise KeyError(keyword)
+    return f"{tag:08X}"
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """A core searchable attribute: its level and the index column that holds it."""
+
+    keyword: str
+    level: Level
+    column: str
+
+    @property
+    def tag(self) -> str:
+        return tag_hex(self.keyword)
+
+    @property
+    def vr(self) -> str:
+        return dictionary_VR(self.tag)
+
+
+SEARCHABLE: tuple[Searchable, ...] = (
+    Searchable("StudyInstanceUID", Level.STUDY, "study_uid"),
+    Searchable("PatientName", Level.STUDY, "patient_name"),
+    Searchable("PatientID", Level.STUDY, "patient_id"),
+    Searchable("PatientBirthDate", Level.STUDY, "patient_birth_date"),
+    Searchable("AccessionNumber", Level.STUDY, "accession_number"),
+    Searchable("ReferringPhysicianName", Level.STUDY, "referring_physician_name"),
+    Searchable("StudyDate", Level.STUDY, "study_date"),
+    Searchable("StudyDescription", Level.STUDY, "study_description"),
+    # Not a column: computed from the study's series (see storage.index).
+    Searchable("ModalitiesInStudy", Level.STUDY, "modalities_in_study"),
+    Searchable("SeriesInstanceUID", Level.SERIES, "series_uid"),
+    Searchable("Modality", Level.SERIES, "modality"),
+    Searchable("PerformedProcedureStepStartDate", Level.SERIES, "pps_start_date"),
+    Searchable("ManufacturerModelName", Level.SERIES, "manufacturer_model_name"),
+    Searchable("SOPInstanceUID", Level.INSTANCE, "sop_uid"),
+)
+SEARCHABLE_BY_KEYWORD = {s.keyword: s for s in SEARCHABLE}
+SEARCHABLE_BY_TAG = {s.tag: s for s in SEARCHABLE}
+
+_STUDY_V2_DEFAULT = (
+    "StudyDate", "AccessionNumber", "StudyDescription", "ReferringPhysicianName",
+    "PatientName", "PatientID", "PatientBirthDate", "StudyInstanceUID",
+)
+_STUDY_FIRST_EXTRA = (
+    "SpecificCharacterSet", "StudyTime", "InstanceAvailability", "TimezoneOffsetFromUTC",
+    "PatientSex", "StudyID",
+)
+_STUDY_MORE_EXTRA = (
+    "AnatomicRegionsInStudyCodeSequence", "ProcedureCodeSequence",
+    "NameOfPhysiciansReadingStudy", "AdmittingDiagnosesDescription", "ReferencedStudySequence",
+    "PatientAge", "PatientSize", "PatientWeight", "Occupation", "AdditionalPatientHistory",
+)
+_SERIES_V2_DEFAULT = (
+    "Modality", "ManufacturerModelName", "SeriesInstanceUID", "PerformedProcedureStepStartDate",
+)
+_SERIES_FIRST_EXTRA = (
+    "SpecificCharacterSet", "TimezoneOffsetFromUTC", "SeriesDescription",
+    "PerformedProcedureStepStartTime", "RequestAttributesSequence",
+)
+_SERIES_MORE_EXTRA = ("SeriesNumber", "Laterality", "SeriesDate", "SeriesTime")
+_INSTANCE_V2_DEFAULT = ("SOPInstanceUID",)
+_INSTANCE_FIRST_EXTRA = (
+    "SpecificCharacterSet", "SOPClassUID", "InstanceAvailability", "TimezoneOffsetFromUTC",
+    "InstanceNumber", "Rows", "Columns", "BitsAllocated", "NumberOfFrames",
+)
+
+# Attributes whose values are kept per level (the union of everything QIDO can return).
+LEVEL_ATTRIBUTES: dict[Level, tuple[str, ...]] = {
+    Level.STUDY: _STUDY_V2_DEFAULT + _STUDY_FIRST_EXTRA + _STUDY_MORE_EXTRA,
+    Level.SERIES: _SERIES_V2_DEFAULT + _SERIES_FIRST_EXTRA + _SERIES_MORE_EXTRA,
+    Level.INSTANCE: _INSTANCE_V2_DEFAULT + _INSTANCE_FIRST_EXTRA,
+}
+
+
+def default_attributes(level: Level, api_version: int) -> tuple[str, ...]:
+    """Keywords QIDO returns at ``level`` without ``includefield``."""
+    if level is Level.STUDY:
+        if api_version >= 2:
+            return _STUDY_V2_DEFAULT
+        return tuple(k for k in _STUDY_V2_DEFAULT if k != "StudyDescription") + _STUDY_FIRST_EXTRA
+    if level is Level.SERIES:
+        if api_version >= 2:
+            return _SERIES_V2_DEFAULT
+        return tuple(k for k in _SERIES_V2_DEFAULT if k != "ManufacturerModelName") + (
+            _SERIES_FIRST_EXTRA
+        )
+    return _INSTANCE_V2_DEFAULT if api_version >= 2 else _INSTANCE_V2_DEFAULT + (
+        _INSTANCE_FIRST_EXTRA
+    )
+
+
+# Computed attributes: not in any file, derived from the index.
+COMPUTED = {
+    "ModalitiesInStudy": Level.STUDY,
+    "NumberOfStudyRelatedInstances": Level.STUDY,
+    "NumberOfStudyRelatedSeries": Level.STUDY,
+    "NumberOfSeriesRelatedInstances": Level.SERIES,
+}
+
+
+def level_of_keyword(keyword: str) -> Level | None:
+    """The level at which QIDO can return ``keyword``, if any."""
+    for level, keywords in LEVEL_ATTRIBUTES.items():
+        if keyword in keywords:
+            return level
+    return COMPUTED.get(keyword)
+
+
+def keyword_of(tag_or_keyword: str) -> str | None:
+    """A keyword from an 8-hex tag or a (case-sensitive) keyword; None if neither."""
+    if len(tag_or_keyword) == 8 and all(c in "0123456789abcdefABCDEF" for c in tag_or_keyword):
+        return keyword_for_tag(int(tag_or_keyword, 16)) or None
+    return tag_or_keyword if tag_for_keyword(tag_or_keyword) is not None else None
+
+
+def normalize_person_name(value: str) -> str:
+    """Case- and accent-insensitive form of a PN value, as the service compares names."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.casefold().strip().rstrip("^=").strip()
+
+
+def person_name_words(value: str) -> str:
+    """Space-separated words of a normalized name, for prefix-word (fuzzy) matching."""
+    return " ".join(normalize_person_name(value).replace("^", " ").replace("=", " ").split())

@@ -1,0 +1,48 @@
+"""Per-request facts every feature needs: API version, base URL, services, Accept checks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dicom_emulator.errors import NotAcceptableError
+from dicom_emulator.media import DICOM_JSON, parse_accept
+
+if TYPE_CHECKING:
+    from dicom_emulator.services import Services
+
+API_PREFIXES = {"v1.0-prerelease": 1, "v1": 1, "v2": 2}
+
+
+class ApiVersion:
+    """ASGI wrapper that marks requests under ``/v1``, ``/v2``… with their API version."""
+
+    def __init__(self, app: ASGIApp, prefix: str):
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["dicom.api_prefix"] = self.prefix
+        await self.app(scope, receive, send)
+
+
+def api_version(request: Request) -> int:
+    return API_PREFIXES[request.scope["dicom.api_prefix"]]
+
+
+def base_url(request: Request) -> str:
+    """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``."""
+    url = request.url
+    return f"{url.scheme}://{url.netloc}/{request.scope['dicom.api_prefix']}"
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def require_dicom_json_accept(request: Request) -> None:
+    """STOW, QIDO and metadata: Accept must admit application/dicom+json, else 406."""
+    if not any(m.matches(DICOM_JSON) for m in parse_accept(request.headers.get("accept"))):
+        raise NotAcceptableError()

@@ -1,0 +1,96 @@
+"""The emulator's error tree, and the one place that maps it to HTTP responses.
+
+Like the Azure service (``ExceptionHandlingMiddleware``), error bodies are plain-text
+messages; 401 and 406 have empty bodies.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+
+class DicomServiceError(Exception):
+    """Base of every error the emulator raises on purpose."""
+
+    status_code = 500
+    default_message = "An internal error occurred."
+
+    def __init__(self, message: str | None = None, headers: dict[str, str] | None = None):
+        self.message = message if message is not None else self.default_message
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class BadRequestError(DicomServiceError):
+    status_code = 400
+    default_message = "The request is invalid."
+
+
+class InvalidIdentifierError(BadRequestError):
+    def __init__(self, value: str, name: str):
+        super().__init__(f'DICOM Identifier is invalid. Value length should not exceed the '
+                         f'maximum length of 64 characters. Value should contain characters in '
+                         f'\'0\'-\'9\' and \'.\'. Each component must start with non-zero number. '
+                         f'(Identifier: "{name}", value: "{value}")')
+
+
+class UnauthorizedError(DicomServiceError):
+    status_code = 401
+    default_message = ""
+
+
+class ForbiddenError(DicomServiceError):
+    status_code = 403
+    default_message = "The principal does not have the required data action."
+
+
+class NotFoundError(DicomServiceError):
+    status_code = 404
+    default_message = "The specified resource cannot be found."
+
+
+class StudyNotFoundError(NotFoundError):
+    default_message = "The specified study cannot be found."
+
+
+class SeriesNotFoundError(NotFoundError):
+    default_message = "The specified series cannot be found."
+
+
+class InstanceNotFoundError(NotFoundError):
+    default_message = "The specified instance cannot be found."
+
+
+class FrameNotFoundError(NotFoundError):
+    default_message = "The specified frame cannot be found."
+
+
+class NotAcceptableError(DicomServiceError):
+    """406. The service answers most negotiation failures with an empty body."""
+
+    status_code = 406
+    default_message = ""
+
+
+class ConflictError(DicomServiceError):
+    status_code = 409
+    default_message = "The request conflicts with the current state of the resource."
+
+
+class PayloadTooLargeError(DicomServiceError):
+    status_code = 413
+    default_message = "The request payload is too large."
+
+
+class UnsupportedMediaTypeError(DicomServiceError):
+    status_code = 415
+
+    def __init__(self, content_type: str | None):
+        super().__init__(f"The specified content type '{content_type or ''}' is not supported.")
+
+
+async def handle_dicom_error(request: Request, exc: Exception) -> Response:
+    """Starlette exception handler: one mapping from error type to response."""
+    assert isinstance(exc, DicomServiceError)
+    return PlainTextResponse(exc.message, status_code=exc.status_code, headers=exc.headers)

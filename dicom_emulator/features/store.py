@@ -1,0 +1,374 @@
+"""STOW-RS: store instances (``POST /studies`` and ``POST /studies/{study}``).
+
+The request body is spooled part by part to temp files; each file is parsed (header
+only), validated, made durable and then indexed, all instances of a request in one
+index transaction. The response dataset follows ``StoreResponseBuilder``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydicom import dcmread
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataset import Dataset
+from pydicom.uid import ImplicitVRLittleEndian
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from dicom_emulator.attributes import LEVEL_ATTRIBUTES, SEARCHABLE, Level, normalize_person_name
+from dicom_emulator.context import api_version, base_url, require_dicom_json_accept, services
+from dicom_emulator.dicomjson import DicomJson, element, subset, to_metadata
+from dicom_emulator.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from dicom_emulator.media import (
+    DICOM,
+    MULTIPART_RELATED,
+    MultipartError,
+    MultipartSpooler,
+    ReceivedPart,
+    parse_media_type,
+)
+from dicom_emulator.responses import DicomJSONResponse
+from dicom_emulator.storage.blobs import BlobStore
+from dicom_emulator.storage.index import Index, NewInstance
+from dicom_emulator.validation import (
+    AttributeProblem,
+    check_element,
+    check_path_uid,
+    first_value,
+    is_valid_uid,
+    uid_value,
+)
+
+log = logging.getLogger(__name__)
+
+# FailureReasonCodes.cs / WarningReasonCodes.cs
+PROCESSING_FAILURE = 272
+VALIDATION_FAILURE = 43264
+SOP_INSTANCE_ALREADY_EXISTS = 45070
+PENDING_SOP_INSTANCE = 45071
+DATASET_DOES_NOT_MATCH_SOP_CLASS = 45063
+DATASET_HAS_VALIDATION_WARNINGS = 1
+
+MULTIPLE_VALUES_WARNING = (
+    "One or more indexed Dicom tag(s) have multiple values, only first value is indexed."
+)
+STUDY_MISMATCH = (
+    "The StudyInstanceUid in the payload does not match the specified StudyInstanceUid."
+)
+_REQUIRED_UIDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID")
+_STUDY_COLUMNS = [s for s in SEARCHABLE if s.level is Level.STUDY and s.column not in
+                  ("study_uid", "modalities_in_study")]
+_SERIES_COLUMNS = [s for s in SEARCHABLE if s.level is Level.SERIES and s.column != "series_uid"]
+_INDEXED_TAGS = [int(s.tag, 16) for s in _STUDY_COLUMNS + _SERIES_COLUMNS]
+
+
+@dataclass
+class Outcome:
+    """What happened to one part of a STOW request."""
+
+    sop_class_uid: str | None = None
+    sop_uid: str | None = None
+    failure: int | None = None
+    warning: int | None = None
+    comments: list[str] = field(default_factory=list)
+    series_uid: str | None = None
+    study_uid: str | None = None
+    multiple_values: bool = False
+
+
+class StoreService:
+    """Validates and stores instances; safe to call from many threads at once."""
+
+    def __init__(self, index: Index, blobs: BlobStore):
+        self.index = index
+        self.blobs = blobs
+        self._pending: set[tuple[str, str, str]] = set()
+        self._pending_lock = threading.Lock()
+
+    def store(self, parts: list[ReceivedPart], study_uid: str | None,
+              api: int) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        records: list[tuple[NewInstance, Outcome, tuple[str, str, str]]] = []
+        try:
+            for part in parts:
+                outcome, record = self._prepare(part.path, study_uid, api)
+                outcomes.append(outcome)
+                if record is not None:
+                    records.append((record, outcome, (record.study_uid, record.series_uid,
+                                                      record.sop_uid)))
+            results = self.index.add_instances([r for r, _, _ in records]) if records else []
+            for (record, outcome, _), error in zip(records, results, strict=True):
+                if error is not None:
+                    outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
+                    self.blobs.remove(record.blob)
+        finally:
+            with self._pending_lock:
+                for _, _, key in records:
+                    self._pending.discard(key)
+        return outcomes
+
+    def _prepare(self, path: Path, study_uid: str | None,
+                 api: int) -> tuple[Outcome, NewInstance | None]:
+        outcome = Outcome()
+        try:
+            ds = dcmread(path, stop_before_pixels=True, defer_size=4096)
+            ds.StudyInstanceUID  # noqa: B018 - forces a parse of the header up to here
+        except Exception as exc:  # pydicom raises many types for files it cannot read
+            log.info("unreadable instance: %s", exc)
+            outcome.failure = PROCESSING_FAILURE
+            return outcome, None
+        outcome.sop_class_uid = uid_value(ds, "SOPClassUID")
+        outcome.sop_uid = uid_value(ds, "SOPInstanceUID")
+        problems = _required_problems(ds, api)
+        if problems:
+            outcome.failure = VALIDATION_FAILURE
+            outcome.comments = [p.comment() for p in problems]
+            return outcome, None
+        uids = tuple(uid_value(ds, k) or "" for k in _REQUIRED_UIDS[:3])
+        study, series, sop = uids
+        outcome.study_uid, outcome.series_uid = study, series
+        if study_uid is not None and study != study_uid:
+            outcome.failure = VALIDATION_FAILURE
+            outcome.comments = [STUDY_MISMATCH]
+            return outcome, None
+        invalid = _optional_problems(ds, api)
+        if api < 2 and invalid:
+            outcome.failure = VALIDATION_FAILURE
+            outcome.comments = [p.comment() for p in invalid]
+            return outcome, None
+        if self.index.instance_exists(study, series, sop):
+            outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
+            return outcome, None
+        with self._pending_lock:
+            if (study, series, sop) in self._pending:
+                outcome.failure = PENDING_SOP_INSTANCE
+                return outcome, None
+            self._pending.add((study, series, sop))
+        try:
+            record = self._record(ds, path, invalid, outcome)
+        except BaseException:
+            with self._pending_lock:
+                self._pending.discard((study, series, sop))
+            raise
+        if ds.file_meta.get("TransferSyntaxUID") == ImplicitVRLittleEndian:
+            outcome.warning = DATASET_DOES_NOT_MATCH_SOP_CLASS
+        elif invalid:
+            outcome.warning = DATASET_HAS_VALIDATION_WARNINGS
+        if invalid:
+            outcome.comments = [p.comment() for p in invalid]
+        return outcome, record
+
+    def _record(self, ds: Dataset, path: Path, invalid: list[AttributeProblem],
+                outcome: Outcome) -> NewInstance:
+        dropped = {p.tag for p in invalid}
+        metadata = to_metadata(ds, dropped)
+        study_columns, series_columns = {}, {}
+        for searchable, columns in [(s, study_columns) for s in _STUDY_COLUMNS] + [
+            (s, series_columns) for s in _SERIES_COLUMNS
+        ]:
+            tag = int(searchable.tag, 16)
+            value, multiple = (None, False) if tag in dropped else first_value(ds, tag)
+            outcome.multiple_values |= multiple
+            if value is not None and searchable.vr == "PN":
+                value = normalize_person_name(value)
+            columns[searchable.column] = value
+        frames, _ = first_value(ds, 0x00280008)
+        size = path.stat().st_size
+        blob = self.blobs.commit(path, zero_preamble=bool(ds.preamble))
+        return NewInstance(
+            study_uid=outcome.study_uid or "", series_uid=outcome.series_uid or "",
+            sop_uid=outcome.sop_uid or "", sop_class_uid=outcome.sop_class_uid or "",
+            transfer_syntax=str(ds.file_meta.get("TransferSyntaxUID", ImplicitVRLittleEndian)),
+            blob=blob, size=size,
+            number_of_frames=int(frames) if frames and frames.strip().isdigit() else 1,
+            study_columns=study_columns, series_columns=series_columns,
+            study_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.STUDY])),
+            series_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.SERIES])),
+            instance_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.INSTANCE])),
+            metadata=_json(metadata),
+        )
+
+
+def _json(value: DicomJson) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _required_problems(ds: Dataset, api: int) -> list[AttributeProblem]:
+    problems = []
+    for keyword in _REQUIRED_UIDS:
+        tag = ds.data_element(keyword).tag if keyword in ds else None
+        value = uid_value(ds, keyword)
+        if tag is None or not value:
+            problems.append(AttributeProblem(_tag(keyword), "UI", "", "Value is missing."))
+        elif not is_valid_uid(value):
+            problems.append(AttributeProblem(tag, "UI", value, "DICOM Identifier is invalid."))
+    patient_id = ds.get_item(0x00100020)
+    if patient_id is None or (api < 2 and not first_value(ds, 0x00100020)[0]):
+        problems.append(AttributeProblem(0x00100020, "LO", "", "Value is missing."))
+    return problems
+
+
+def _optional_problems(ds: Dataset, api: int) -> list[AttributeProblem]:
+    """v1: problems with indexed attributes (they fail the instance). v2: with any attribute
+    other than the required ones (they become warnings)."""
+    required = {_tag(k) for k in _REQUIRED_UIDS}
+    tags = _INDEXED_TAGS if api < 2 else [int(t) for t in ds.keys() if int(t) not in required]
+    problems = []
+    for tag in tags:
+        try:
+            problem = check_element(ds, tag)
+        except Exception as exc:  # a value pydicom cannot even convert is invalid too
+            problem = AttributeProblem(tag, ds[tag].VR, "", str(exc))
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _tag(keyword: str) -> int:
+    tag = tag_for_keyword(keyword)
+    assert tag is not None
+    return tag
+
+
+# -- HTTP --------------------------------------------------------------------------------
+
+
+async def _spool(request: Request, tmp_dir: Path, max_bytes: int) -> list[ReceivedPart]:
+    """Stream the body into per-part temp files; single-part bodies become one part."""
+    content_type = request.headers.get("content-type")
+    media = parse_media_type(content_type or "")
+    received = 0
+    if media.type == DICOM:
+        part = ReceivedPart({"content-type": DICOM}, _new_tmp(tmp_dir))
+        parts = [part]
+        try:
+            with open(part.path, "wb") as f:
+                async for chunk in request.stream():
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise PayloadTooLargeError()
+                    f.write(chunk)
+                    part.size += len(chunk)
+        except BaseException:
+            part.path.unlink(missing_ok=True)
+            raise
+        return parts if part.size else _discard(parts)
+    if media.type != MULTIPART_RELATED or not media.params.get("boundary"):
+        raise UnsupportedMediaTypeError(content_type)
+    spooler = MultipartSpooler(media.params["boundary"], tmp_dir)
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > max_bytes:
+                raise PayloadTooLargeError()
+            spooler.feed(chunk)
+            _check_part_types(spooler.parts, media.params.get("type"))
+        return spooler.finish()
+    except MultipartError as exc:
+        spooler.cleanup()
+        raise BadRequestError(f"The request body is not a valid multipart message: {exc}") from exc
+    except BaseException:
+        spooler.cleanup()
+        raise
+
+
+def _check_part_types(parts: list[ReceivedPart], declared: str | None) -> None:
+    for i, part in enumerate(parts):
+        # Only the first part inherits the top-level type= (AspNetCoreMultipartReader).
+        content_type = part.content_type or (declared if i == 0 else None)
+        if parse_media_type(content_type or "").type != DICOM:
+            raise UnsupportedMediaTypeError(content_type)
+
+
+def _new_tmp(tmp_dir: Path) -> Path:
+    fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+    os.close(fd)
+    return Path(name)
+
+
+def _discard(parts: list[ReceivedPart]) -> list[ReceivedPart]:
+    for part in parts:
+        part.path.unlink(missing_ok=True)
+    return []
+
+
+def _response_dataset(outcomes: list[Outcome], study_uid: str | None, base: str,
+                      api: int) -> DicomJson:
+    referenced, failed = [], []
+    for o in outcomes:
+        if o.failure is None:
+            item = {
+                "00081150": element("UI", o.sop_class_uid),
+                "00081155": element("UI", o.sop_uid),
+                "00081190": element("UR", f"{base}/studies/{o.study_uid}/series/{o.series_uid}"
+                                          f"/instances/{o.sop_uid}"),
+            }
+            if o.warning is not None:
+                item["00081196"] = element("US", o.warning)
+            if api >= 2 and o.comments:
+                item["00741048"] = element("SQ", *({"00000902": element("LO", c)}
+                                                   for c in o.comments))
+            referenced.append(item)
+        else:
+            item = {"00081197": element("US", o.failure)}
+            if o.sop_class_uid:
+                item["00081150"] = element("UI", o.sop_class_uid)
+            if o.sop_uid:
+                item["00081155"] = element("UI", o.sop_uid)
+            if o.comments:
+                item["00741048"] = element("SQ", *({"00000902": element("LO", c)}
+                                                   for c in o.comments))
+            failed.append(item)
+    dataset: DicomJson = {}
+    if study_uid is not None and referenced:
+        dataset["00081190"] = element("UR", f"{base}/studies/{study_uid}")
+    if referenced:
+        dataset["00081199"] = element("SQ", *referenced)
+    if failed:
+        dataset["00081198"] = element("SQ", *failed)
+    return dataset
+
+
+def _status(outcomes: list[Outcome], api: int) -> int:
+    stored = [o for o in outcomes if o.failure is None]
+    if not stored:
+        return 409
+    if len(stored) < len(outcomes):
+        return 202
+    if api >= 2 and any(o.warning is not None for o in stored):
+        return 202
+    return 200
+
+
+async def store_instances(request: Request) -> Response:
+    """``POST /studies[/{study}]``."""
+    study_uid = request.path_params.get("study")
+    if study_uid is not None:
+        study_uid = check_path_uid(study_uid, "StudyInstanceUid")
+    require_dicom_json_accept(request)
+    svc = services(request)
+    parts = await _spool(request, svc.settings.tmp_dir, svc.settings.max_request_bytes)
+    if not parts:
+        return Response(status_code=204)
+    api = api_version(request)
+    try:
+        outcomes = await run_in_threadpool(
+            svc.store.store, parts, study_uid, api
+        )
+    finally:
+        _discard(parts)  # stored parts were renamed away; the rest are removed here
+    headers = {}
+    if any(o.multiple_values and o.failure is None for o in outcomes):
+        headers["Warning"] = f'299 {request.url.hostname}: "{MULTIPLE_VALUES_WARNING}"'
+    return DicomJSONResponse(
+        _response_dataset(outcomes, study_uid, base_url(request), api),
+        status_code=_status(outcomes, api), headers=headers,
+    )

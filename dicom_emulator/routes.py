@@ -1,0 +1,60 @@
+"""The URL table: every route of the emulator, composed once (cf. ``KnownRoutes.cs``).
+
+DICOMweb and the Azure-only APIs live under each version prefix (``/v1.0-prerelease``,
+``/v1``, ``/v2``); the prefix decides v1 or v2 semantics. There are no unversioned routes.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, Router
+
+from dicom_emulator.context import API_PREFIXES, ApiVersion
+from dicom_emulator.features import delete, query, retrieve, store
+
+STUDY = "/studies/{study}"
+SERIES = STUDY + "/series/{series}"
+INSTANCE = SERIES + "/instances/{instance}"
+FRAMES = INSTANCE + "/frames/{frames}"
+
+
+def dicom_routes() -> list[BaseRoute]:
+    """Routes below a version prefix."""
+    return [
+        # STOW-RS
+        Route("/studies", store.store_instances, methods=["POST"]),
+        Route(STUDY, store.store_instances, methods=["POST"]),
+        # QIDO-RS
+        Route("/studies", query.search_for_studies, methods=["GET"]),
+        Route("/series", query.search_for_series, methods=["GET"]),
+        Route("/instances", query.search_for_instances, methods=["GET"]),
+        Route(STUDY + "/series", query.search_for_series, methods=["GET"]),
+        Route(STUDY + "/instances", query.search_for_instances, methods=["GET"]),
+        Route(SERIES + "/instances", query.search_for_instances, methods=["GET"]),
+        # WADO-RS
+        Route(STUDY, retrieve.retrieve_instances, methods=["GET"]),
+        Route(SERIES, retrieve.retrieve_instances, methods=["GET"]),
+        Route(INSTANCE, retrieve.retrieve_instances, methods=["GET"]),
+        Route(STUDY + "/metadata", retrieve.retrieve_metadata, methods=["GET"]),
+        Route(SERIES + "/metadata", retrieve.retrieve_metadata, methods=["GET"]),
+        Route(INSTANCE + "/metadata", retrieve.retrieve_metadata, methods=["GET"]),
+        Route(FRAMES, retrieve.retrieve_frames, methods=["GET"]),
+        Route(INSTANCE + "/rendered", retrieve.retrieve_rendered, methods=["GET"]),
+        Route(FRAMES + "/rendered", retrieve.retrieve_rendered, methods=["GET"]),
+        # Delete (Azure-only)
+        Route(STUDY, delete.delete_instances, methods=["DELETE"]),
+        Route(SERIES, delete.delete_instances, methods=["DELETE"]),
+        Route(INSTANCE, delete.delete_instances, methods=["DELETE"]),
+    ]
+
+
+async def health_check(request: Request) -> Response:
+    return PlainTextResponse("Healthy")
+
+
+def all_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = [Route("/health/check", health_check, methods=["GET"])]
+    for prefix in API_PREFIXES:
+        routes.append(Mount(f"/{prefix}", app=ApiVersion(Router(dicom_routes()), prefix)))
+    return routes

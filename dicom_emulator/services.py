@@ -1,0 +1,58 @@
+"""The emulator's long-lived parts, built once per app by :func:`build_services`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from dicom_emulator.features.store import StoreService
+from dicom_emulator.settings import EmulatorSettings
+from dicom_emulator.storage.blobs import BlobStore
+from dicom_emulator.storage.index import Index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: EmulatorSettings
+    index: Index
+    blobs: BlobStore
+    store: StoreService
+
+    def close(self) -> None:
+        self.index.close()
+
+
+def build_services(settings: EmulatorSettings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    blobs = BlobStore(settings.blob_dir, settings.tmp_dir)
+    index = Index(settings.index_path)
+    return Services(settings=settings, index=index, blobs=blobs, store=StoreService(index, blobs))
+
+
+def recover(services: Services) -> threading.Thread:
+    """Start-up recovery, in the background so readiness does not wait for it.
+
+    Spooled parts of interrupted requests are removed; instance files without an index
+    row (a crash between rename and commit, or between a delete's commit and its unlink)
+    are removed. Only files older than this start are considered, so stores that run
+    meanwhile are never touched.
+    """
+    started = time.time()
+    removed_tmp = services.blobs.clear_tmp()
+
+    def sweep() -> None:
+        known = services.index.all_blob_names()
+        orphans = [n for n in services.blobs.iter_names(older_than=started) if n not in known]
+        for name in orphans:
+            services.blobs.remove(name)
+        if orphans or removed_tmp:
+            log.info("recovery removed %d orphan files and %d spooled parts",
+                     len(orphans), removed_tmp)
+
+    thread = threading.Thread(target=sweep, name="dicom-emulator-recovery", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,74 @@
+"""Server settings: command line, then ``DICOM_EMULATOR_*`` environment, then defaults.
+
+This module is the only place the emulator reads its configuration from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_DATA_DIR = ".dicom-emulator"
+DEFAULT_TOKEN_LIFETIME = 3600
+# The Azure service accepts up to 2 GB per STOW request.
+DEFAULT_MAX_REQUEST_BYTES = 2 * 1024**3
+# RetrieveConfiguration.MaxDicomFileSize: larger files are not transcoded or rendered.
+DEFAULT_MAX_TRANSCODE_BYTES = 100 * 1024**2
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"DICOM_EMULATOR_{name}", default)
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """Everything the emulator needs to know to start.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Folder holding the SQLite index, the instance files and identity keys.
+    host, port : str, int
+        Where uvicorn listens; port 0 picks a free port.
+    auth : bool
+        Whether bearer tokens are required (Azure always requires them).
+    token_lifetime : int
+        Lifetime in seconds of tokens the local identity service issues.
+    """
+
+    data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    auth: bool = True
+    token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+    max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
+    max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> EmulatorSettings:
+        """Settings from ``DICOM_EMULATOR_*`` variables; keyword overrides win."""
+        values: dict[str, object] = {
+            "data_dir": Path(_env("DATA_DIR", DEFAULT_DATA_DIR)),
+            "host": _env("HOST", DEFAULT_HOST),
+            "port": int(_env("PORT", str(DEFAULT_PORT))),
+            "auth": _env("AUTH", "on").lower() not in ("off", "0", "false", "no"),
+            "token_lifetime": int(_env("TOKEN_LIFETIME", str(DEFAULT_TOKEN_LIFETIME))),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["data_dir"] = Path(str(values["data_dir"]))
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def index_path(self) -> Path:
+        return self.data_dir / "index.sqlite"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"

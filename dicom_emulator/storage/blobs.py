@@ -1,0 +1,74 @@
+"""Instance files on disk, written atomically: temp file, fsync, rename, fsync folder.
+
+Files are named by a random id, not by UID, so a store after a delete of the same
+UIDs never touches a file a cleanup may still remove.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+PREAMBLE_LENGTH = 128
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    """Files under ``root``, addressed by a relative name such as ``ab/abcdef….dcm``."""
+
+    def __init__(self, root: Path, tmp_dir: Path):
+        self.root = root
+        self.tmp_dir = tmp_dir
+        root.mkdir(parents=True, exist_ok=True)
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def commit(self, spooled: Path, zero_preamble: bool) -> str:
+        """Make a spooled temp file durable under a new name and return that name.
+
+        The Azure service zeroes the 128-byte preamble of every stored file (a preamble can
+        carry an executable header); doing it here keeps retrieve byte-identical to storage.
+        """
+        name = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.dcm"
+        target = self.root / name
+        target.parent.mkdir(exist_ok=True)
+        with open(spooled, "r+b") as f:
+            if zero_preamble:
+                f.write(b"\0" * PREAMBLE_LENGTH)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(spooled, target)
+        _fsync_dir(target.parent)
+        return name
+
+    def remove(self, name: str) -> None:
+        self.path(name).unlink(missing_ok=True)
+
+    def iter_names(self, older_than: float) -> Iterator[str]:
+        """Names of files last modified before ``older_than`` (epoch seconds)."""
+        for sub in os.scandir(self.root):
+            if not sub.is_dir():
+                continue
+            for entry in os.scandir(sub.path):
+                if entry.name.endswith(".dcm") and entry.stat().st_mtime < older_than:
+                    yield f"{sub.name}/{entry.name}"
+
+    def clear_tmp(self) -> int:
+        """Remove leftovers of requests a crash interrupted; returns how many."""
+        removed = 0
+        for entry in os.scandir(self.tmp_dir):
+            if entry.is_file():
+                os.unlink(entry.path)
+                removed += 1
+        return removed

@@ -1,0 +1,64 @@
+"""Fixtures shared by every test: emulator settings, an in-process app, a live process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from dicom_emulator import EmulatorSettings, create_app
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_SAMPLES_DIR = REPO.parent / "shared" / "data" / "azure-samples"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> EmulatorSettings:
+    return EmulatorSettings(data_dir=tmp_path / "emulator", auth=False)
+
+
+@pytest.fixture
+def http(settings: EmulatorSettings) -> Iterator[TestClient]:
+    """The emulator app in-process (lifespan included), auth off, base URL ``/``."""
+    with TestClient(create_app(settings), base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def azure_samples() -> dict[str, Path]:
+    """The three files the Azure docs use (beside the checkout, as CI lays it out)."""
+    if not SHARED_SAMPLES_DIR.is_dir():
+        pytest.skip("../shared/data/azure-samples is not beside this checkout")
+    return {p.stem: p for p in sorted(SHARED_SAMPLES_DIR.glob("*.dcm"))}
+
+
+def start_emulator(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """Start ``python -m dicom_emulator serve`` on a free port; returns (process, base URL)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dicom_emulator", "serve", "--port", "0",
+         "--data-dir", str(data_dir), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "ready at" not in line:
+        process.kill()
+        raise RuntimeError(f"emulator did not start: {line!r}")
+    return process, line.rsplit(" ", 1)[-1].strip()
+
+
+@pytest.fixture(scope="session")
+def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real emulator process (auth off) for the whole session; yields its base URL."""
+    process, url = start_emulator(tmp_path_factory.mktemp("live"), "--auth", "off")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
