@@ -264,13 +264,17 @@ async def _spool(request: Request, tmp_dir: Path, max_bytes: int) -> list[Receiv
     if media.type != MULTIPART_RELATED or not media.params.get("boundary"):
         raise UnsupportedMediaTypeError(content_type)
     spooler = MultipartSpooler(media.params["boundary"], tmp_dir)
+    checked = 0
     try:
         async for chunk in request.stream():
             received += len(chunk)
             if received > max_bytes:
                 raise PayloadTooLargeError()
             spooler.feed(chunk)
-            _check_part_types(spooler.parts, media.params.get("type"))
+            # Fail fast on a part of the wrong type, before its body is spooled.
+            for i in range(checked, len(spooler.parts)):
+                _check_part_type(i, spooler.parts[i], media.params.get("type"))
+            checked = len(spooler.parts)
         return spooler.finish()
     except MultipartError as exc:
         spooler.cleanup()
@@ -280,12 +284,11 @@ async def _spool(request: Request, tmp_dir: Path, max_bytes: int) -> list[Receiv
         raise
 
 
-def _check_part_types(parts: list[ReceivedPart], declared: str | None) -> None:
-    for i, part in enumerate(parts):
-        # Only the first part inherits the top-level type= (AspNetCoreMultipartReader).
-        content_type = part.content_type or (declared if i == 0 else None)
-        if parse_media_type(content_type or "").type != DICOM:
-            raise UnsupportedMediaTypeError(content_type)
+def _check_part_type(position: int, part: ReceivedPart, declared: str | None) -> None:
+    # Only the first part inherits the top-level type= (AspNetCoreMultipartReader).
+    content_type = part.content_type or (declared if position == 0 else None)
+    if parse_media_type(content_type or "").type != DICOM:
+        raise UnsupportedMediaTypeError(content_type)
 
 
 def _new_tmp(tmp_dir: Path) -> Path:
