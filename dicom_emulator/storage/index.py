@@ -100,6 +100,8 @@ class StoredInstance:
     blob: str
     size: int
     number_of_frames: int
+    series_key: int
+    study_key: int
 
 
 @dataclass
@@ -130,7 +132,7 @@ class InstanceExistsError(Exception):
 
 _INSTANCE_SELECT = """
 SELECT i.instance_key, st.study_uid, se.series_uid, i.sop_uid, i.sop_class_uid,
-       i.transfer_syntax, i.blob, i.size, i.number_of_frames
+       i.transfer_syntax, i.blob, i.size, i.number_of_frames, i.series_key, i.study_key
 FROM instance i
 JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key
@@ -329,13 +331,16 @@ class Index:
             conn.executemany(
                 "DELETE FROM instance WHERE instance_key = ?", [(g.instance_key,) for g in gone]
             )
-            conn.execute(
-                "DELETE FROM series WHERE NOT EXISTS "
-                "(SELECT 1 FROM instance i WHERE i.series_key = series.series_key)"
+            # Only the series and studies this delete touched can have become empty.
+            conn.executemany(
+                "DELETE FROM series WHERE series_key = ? AND NOT EXISTS "
+                "(SELECT 1 FROM instance i WHERE i.series_key = series.series_key)",
+                [(key,) for key in {g.series_key for g in gone}],
             )
-            conn.execute(
-                "DELETE FROM study WHERE NOT EXISTS "
-                "(SELECT 1 FROM series se WHERE se.study_key = study.study_key)"
+            conn.executemany(
+                "DELETE FROM study WHERE study_key = ? AND NOT EXISTS "
+                "(SELECT 1 FROM series se WHERE se.study_key = study.study_key)",
+                [(key,) for key in {g.study_key for g in gone}],
             )
         return gone
 
