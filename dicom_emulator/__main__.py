@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import socket
 import sys
@@ -55,22 +56,19 @@ def _serve(args: argparse.Namespace) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    )
 
-    async def announce() -> None:
-        print(f"DICOM service emulator ready at http://{settings.host}:{port}", flush=True)
+    async def run() -> None:
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.01)
+        if server.started:  # the contract: print the base URL once requests are answered
+            print(f"DICOM service emulator ready at http://{settings.host}:{port}", flush=True)
+        await serving
 
-    config.callback_notify = None
-    original_startup = server.startup
-
-    async def startup(sockets: list[socket.socket] | None = None) -> None:
-        await original_startup(sockets=sockets)
-        if server.started:
-            await announce()
-
-    server.startup = startup  # type: ignore[method-assign]
-    server.run(sockets=[sock])
+    asyncio.run(run())
     return 0
 
 
