@@ -1,0 +1,108 @@
+"""The emulator as a process: readiness, clean shutdown, durability and start-up recovery."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import requests
+from pydicom.uid import generate_uid
+
+from dicom_emulator.settings import EmulatorSettings
+from dicom_emulator.storage.index import Index
+from tests.conftest import start_emulator
+from tests.factory import make_instance
+
+SINGLE = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
+
+
+def test_ready_when_announced_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
+    process, url = start_emulator(tmp_path, "--auth", "off")
+    try:
+        assert requests.get(f"{url}/health/check", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
+    """Every instance acknowledged with 200 is there after a SIGKILL and a restart."""
+    process, url = start_emulator(tmp_path, "--auth", "off")
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def store_until_killed() -> None:
+        session = requests.Session()
+        while not stop.is_set():
+            sop = generate_uid()
+            try:
+                response = session.post(f"{url}/v2/studies", data=make_instance(sop=sop),
+                                        headers=SINGLE, timeout=5)
+            except requests.ConnectionError:
+                return
+            if response.status_code == 200:
+                acknowledged.append(sop)
+
+    writers = [threading.Thread(target=store_until_killed) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    deadline = time.monotonic() + 20
+    while len(acknowledged) < 25 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    stop.set()
+    for writer in writers:
+        writer.join(timeout=10)
+    assert len(acknowledged) >= 25
+
+    process, url = start_emulator(tmp_path, "--auth", "off")
+    try:
+        settings = EmulatorSettings(data_dir=tmp_path)
+        index = Index(settings.index_path)
+        conn = index.reader()
+        rows = conn.execute("SELECT sop_uid, blob FROM instance").fetchall()
+        present = {sop for sop, _ in rows}
+        assert set(acknowledged) <= present
+        for _, blob in rows:  # no index row without its file
+            assert (settings.blob_dir / blob).is_file()
+        creates = conn.execute("SELECT COUNT(*) FROM changefeed WHERE action = 0").fetchone()[0]
+        assert creates == len(rows)  # one change-feed entry per indexed instance
+        index.close()
+        time.sleep(0.5)  # the orphan sweep runs in the background after start
+        on_disk = {str(p.relative_to(settings.blob_dir)) for p in settings.blob_dir.rglob("*.dcm")}
+        assert on_disk == {blob for _, blob in rows}  # no orphan file either
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_startup_removes_orphans_and_spooled_leftovers(tmp_path: Path) -> None:
+    settings = EmulatorSettings(data_dir=tmp_path)
+    process, url = start_emulator(tmp_path, "--auth", "off")
+    stored = requests.post(f"{url}/v2/studies", data=make_instance(), headers=SINGLE, timeout=5)
+    assert stored.status_code == 200
+    process.terminate()
+    process.wait(timeout=10)
+    (kept,) = settings.blob_dir.rglob("*.dcm")
+    orphan = settings.blob_dir / "zz" / "orphan.dcm"
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"left by a crash between rename and commit")
+    old = time.time() - 60
+    os.utime(orphan, (old, old))
+    leftover = settings.tmp_dir / "request.part"
+    leftover.write_bytes(b"half a request")
+
+    process, url = start_emulator(tmp_path, "--auth", "off")
+    try:
+        deadline = time.monotonic() + 10
+        while orphan.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not orphan.exists() and not leftover.exists()
+        assert kept.exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
