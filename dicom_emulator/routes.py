@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from dicom_emulator.context import API_PREFIXES, ApiVersion
-from dicom_emulator.features import delete, query, retrieve, store
+from dicom_emulator.features import changefeed, delete, query, retrieve, store
 
 STUDY = "/studies/{study}"
 SERIES = STUDY + "/series/{series}"
@@ -46,6 +46,9 @@ def dicom_routes() -> list[BaseRoute]:
         Route(STUDY, delete.delete_instances, methods=["DELETE"]),
         Route(SERIES, delete.delete_instances, methods=["DELETE"]),
         Route(INSTANCE, delete.delete_instances, methods=["DELETE"]),
+        # Change feed (Azure-only)
+        Route("/changefeed", changefeed.get_change_feed, methods=["GET"]),
+        Route("/changefeed/latest", changefeed.get_latest_change, methods=["GET"]),
     ]
 
 

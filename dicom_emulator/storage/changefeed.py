@@ -1,0 +1,131 @@
+"""Reading the change feed: entries in sequence or time order, with their state now.
+
+The ``changefeed`` table is written by :class:`~dicom_emulator.storage.index.Index` in the
+same transaction as each store and delete; this module only reads it. An entry's state is
+computed when it is read, as ``SqlChangeFeedStoreV4.ConvertWatermarkToCurrentState`` does:
+Deleted when no instance with its UIDs exists now, Replaced when the instance that exists
+has another watermark (instance key) than the entry recorded, Current otherwise.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from enum import IntEnum
+
+from dicom_emulator.storage.index import Index
+
+
+class ChangeFeedAction(IntEnum):
+    """``ChangeFeedAction``: the numbers stored in the ``action`` column."""
+
+    CREATE = 0
+    DELETE = 1
+    UPDATE = 2
+
+
+class ChangeFeedState(IntEnum):
+    CURRENT = 0
+    REPLACED = 1
+    DELETED = 2
+
+
+@dataclass(frozen=True)
+class ChangeFeedRow:
+    """One change-feed entry as read, with what is known about its instance now.
+
+    ``metadata`` is the current instance's stored DICOM JSON (text), only when asked for
+    and the instance still exists.
+    """
+
+    sequence: int
+    timestamp: str
+    action: ChangeFeedAction
+    study_uid: str
+    series_uid: str
+    sop_uid: str
+    watermark: int
+    current_watermark: int | None
+    metadata: str | None
+
+    @property
+    def state(self) -> ChangeFeedState:
+        if self.current_watermark is None:
+            return ChangeFeedState.DELETED
+        if self.current_watermark != self.watermark:
+            return ChangeFeedState.REPLACED
+        return ChangeFeedState.CURRENT
+
+
+# The instance that holds the entry's UIDs now, if any (at most one: UIDs are unique).
+_CURRENT = """
+(SELECT i.{column}
+ FROM instance i
+ JOIN series se ON se.series_key = i.series_key
+ JOIN study st ON st.study_key = i.study_key
+ WHERE i.sop_uid = c.sop_uid AND se.series_uid = c.series_uid AND st.study_uid = c.study_uid)
+"""
+
+
+def _select(include_metadata: bool) -> str:
+    metadata = _CURRENT.format(column="metadata") if include_metadata else "NULL"
+    return (
+        "SELECT c.sequence, c.timestamp, c.action, c.study_uid, c.series_uid, c.sop_uid,"
+        f" c.watermark, {_CURRENT.format(column='instance_key')} AS current,"
+        f" {metadata} AS metadata FROM changefeed c"
+    )
+
+
+class ChangeFeedReader:
+    """Queries over the change feed (each runs on the calling thread's read connection)."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def _rows(self, sql: str, params: tuple[object, ...]) -> list[ChangeFeedRow]:
+        conn: sqlite3.Connection = self.index.reader()
+        return [
+            ChangeFeedRow(seq, ts, ChangeFeedAction(action), study, series, sop, mark,
+                          current, metadata)
+            for seq, ts, action, study, series, sop, mark, current, metadata
+            in conn.execute(sql, params)
+        ]
+
+    def by_sequence(self, offset: int, limit: int, include_metadata: bool) -> list[ChangeFeedRow]:
+        """Entries with ``offset < sequence <= offset + limit`` (v1, ``GetChangeFeedV39``).
+
+        Sequence numbers can have gaps, so a page may be empty although later entries exist.
+        """
+        return self._rows(
+            _select(include_metadata)
+            + " WHERE c.sequence > ? AND c.sequence <= ? ORDER BY c.sequence",
+            (offset, offset + limit),
+        )
+
+    def by_time(self, start: str | None, end: str | None, offset: int, limit: int,
+                include_metadata: bool) -> list[ChangeFeedRow]:
+        """Entries with ``start <= timestamp < end`` ordered by (timestamp, sequence), from
+        row ``offset`` (v2, ``GetChangeFeedByTimeV39``).
+
+        ``start`` and ``end`` are timestamps in the stored format (UTC, fixed width), so
+        that text comparison is time comparison.
+        """
+        clauses, params = [], []
+        if start is not None:
+            clauses.append("c.timestamp >= ?")
+            params.append(start)
+        if end is not None:
+            clauses.append("c.timestamp < ?")
+            params.append(end)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._rows(
+            _select(include_metadata) + where
+            + " ORDER BY c.timestamp, c.sequence LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+
+    def latest(self, by_time: bool, include_metadata: bool) -> ChangeFeedRow | None:
+        """The last entry by sequence (v1) or by time (v2); None on an empty feed."""
+        order = "c.timestamp DESC, c.sequence DESC" if by_time else "c.sequence DESC"
+        rows = self._rows(_select(include_metadata) + f" ORDER BY {order} LIMIT 1", ())
+        return rows[0] if rows else None
