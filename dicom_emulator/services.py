@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dicom_emulator.features.store import StoreService
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index
+
+if TYPE_CHECKING:
+    from dicom_emulator.features.query_parser import QueryAttribute
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +26,9 @@ class Services:
     index: Index
     blobs: BlobStore
     store: StoreService
+    # QIDO filter attributes beyond the core ones, looked up per request (extended query
+    # tags in status Ready plug in here; see features.query_parser).
+    query_attributes: Callable[[], Iterable[QueryAttribute]] = field(default=lambda: ())
 
     def close(self) -> None:
         self.index.close()

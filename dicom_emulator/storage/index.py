@@ -33,6 +33,31 @@ CREATE INDEX IF NOT EXISTS study_patient_id ON study(patient_id);
 CREATE INDEX IF NOT EXISTS study_patient_name ON study(patient_name);
 CREATE INDEX IF NOT EXISTS study_date ON study(study_date);
 CREATE INDEX IF NOT EXISTS study_accession ON study(accession_number);
+CREATE INDEX IF NOT EXISTS study_birth_date ON study(patient_birth_date);
+CREATE INDEX IF NOT EXISTS study_referring ON study(referring_physician_name);
+CREATE INDEX IF NOT EXISTS study_description ON study(study_description);
+-- QIDO fuzzymatching: prefix-word search on the normalized PN columns, kept by triggers.
+CREATE VIRTUAL TABLE IF NOT EXISTS study_person_names USING fts5(
+    patient_name, referring_physician_name, content='study', content_rowid='study_key'
+);
+CREATE TRIGGER IF NOT EXISTS study_person_names_insert AFTER INSERT ON study BEGIN
+    INSERT INTO study_person_names (rowid, patient_name, referring_physician_name)
+    VALUES (new.study_key, new.patient_name, new.referring_physician_name);
+END;
+CREATE TRIGGER IF NOT EXISTS study_person_names_delete AFTER DELETE ON study BEGIN
+    INSERT INTO study_person_names
+        (study_person_names, rowid, patient_name, referring_physician_name)
+    VALUES ('delete', old.study_key, old.patient_name, old.referring_physician_name);
+END;
+CREATE TRIGGER IF NOT EXISTS study_person_names_update AFTER UPDATE ON study
+WHEN old.patient_name IS NOT new.patient_name
+    OR old.referring_physician_name IS NOT new.referring_physician_name BEGIN
+    INSERT INTO study_person_names
+        (study_person_names, rowid, patient_name, referring_physician_name)
+    VALUES ('delete', old.study_key, old.patient_name, old.referring_physician_name);
+    INSERT INTO study_person_names (rowid, patient_name, referring_physician_name)
+    VALUES (new.study_key, new.patient_name, new.referring_physician_name);
+END;
 
 CREATE TABLE IF NOT EXISTS series (
     series_key INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,6 +71,8 @@ CREATE TABLE IF NOT EXISTS series (
 );
 CREATE INDEX IF NOT EXISTS series_uid ON series(series_uid);
 CREATE INDEX IF NOT EXISTS series_modality ON series(modality, study_key);
+CREATE INDEX IF NOT EXISTS series_pps_start_date ON series(pps_start_date);
+CREATE INDEX IF NOT EXISTS series_model ON series(manufacturer_model_name);
 
 CREATE TABLE IF NOT EXISTS instance (
     -- AUTOINCREMENT: keys are never reused, so a key doubles as the instance's watermark.

@@ -1,0 +1,534 @@
+"""QIDO-RS query parameters -> a typed :class:`Query` (pure: no I/O, nothing executed).
+
+The rules and messages are the Azure DICOM service's (``QueryOptionsExtensions.cs``,
+``QueryParser.cs``, ``BaseQueryParser.cs``; spec §3).
+
+Extension point: where filter attributes come from
+--------------------------------------------------
+Each filter names a :class:`QueryAttribute`: a small object that knows its tag, VR and
+level and compiles a parsed :data:`Condition` into a SQL boolean fragment over the table
+aliases ``st`` (study), ``se`` (series) and ``i`` (instance), which every QIDO statement
+joins. The core searchable attributes are :class:`CoreAttribute` objects (index columns).
+A second source, such as extended query tags, plugs in by passing more objects to
+:func:`parse_query` through ``extra=`` (``query.py`` gets them per request from
+``Services.query_attributes()``). Such an object should
+
+- be passed only while its tag is *Ready* (others are simply not queryable);
+- set ``query_disabled`` (the parser answers "Query is disabled on specified attribute")
+  and ``has_errors`` (the response then carries ``erroneous-dicom-attributes``);
+- answer ``where()`` with a semi-join on its value table that SQLite can drive from an
+  index, e.g. ``i.instance_key IN (SELECT instance_key FROM eqt_value WHERE tag_key = ?
+  AND value = ?)``, using :func:`canonical_date_time` / :func:`canonical_time` for the
+  stored DT/TM values so that text comparison is time order.
+
+Values an attribute returns in results need nothing extra: tags outside the per-level
+attribute sets are read from the newest matching instance's stored metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from pydicom.datadict import tag_for_keyword
+
+from dicom_emulator.attributes import (
+    SEARCHABLE,
+    Level,
+    Searchable,
+    normalize_person_name,
+    person_name_words,
+)
+from dicom_emulator.errors import BadRequestError
+
+MAX_LIMIT, DEFAULT_LIMIT = 200, 100
+STUDY_UID_TAG, SERIES_UID_TAG = "0020000D", "0020000E"
+
+# Messages of DicomCoreResource.resx / DicomApiResource.resx.
+_CHECK_CASING = (
+    "If the parameter is an attribute keyword, check the casing as they are case-sensitive. "
+    "The conformance statement has a list of supported query parameters, attributes and the "
+    "levels."
+)
+UNKNOWN_PARAMETER = "Invalid query: unknown query parameter '{}'. " + _CHECK_CASING
+NOT_QUERYABLE = "Invalid query: AttributeId {} is not queryable.  " + _CHECK_CASING
+QUERY_DISABLED = "Query is disabled on specified attribute '{}'."
+EMPTY_VALUE = "Invalid query: AttributeId '{}' has empty string value that is not supported."
+DUPLICATE_ID = ("Invalid QIDO-RS query. Duplicate AttributeId '{}'. Each attribute is only "
+                "allowed to be specified once.")
+DUPLICATE_ATTRIBUTE = ("Invalid query: attribute '{}' has been specified more than once using "
+                       "different ID formats. Each attribute is only allowed to be specified once.")
+DISALLOWED_UID = "Invalid query: cannot specify attribute '{}' for the given resource."
+INCLUDE_ALL_AND_NAMES = "Invalid query: cannot specify included fields in addition to 'all'."
+INCLUDE_UNKNOWN = "Invalid query: IncludeField has unknown attribute '{}'."
+INVALID_OPTION = "The query parameter '{}' is invalid. {}"
+FUZZY_CHARACTER = ("Invalid query: specified tag '{}' value '{}' contains unsupported character "
+                   "'{}'. Character is not supported with Fuzzy match, try exact match or "
+                   "removing the invalid character.")
+INVALID_DATE = ("Invalid query: specified Date value '{}' is invalid for attribute '{}'. Date "
+                "should be valid and formatted as yyyyMMdd.")
+INVALID_DATE_TIME = ("Invalid query: specified DateTime value '{}' is invalid for attribute '{}'."
+                     " DateTime should be valid and formatted as yyyyMMddHHmmss.FFFFFF where yyyy"
+                     " is mandatory.")
+DATE_TIME_OFFSET = ("Invalid query: specified DateTime value '{}' for attribute {} contains "
+                    "offset which is not supported.")
+INVALID_TIME = ("Invalid query: specified Time value '{}' is invalid for parameter '{}'. Time "
+                "should be valid and formatted as HHmmss.FFFFFF where HH is mandatory.")
+EMPTY_RANGE = (
+    "Invalid query: specified range is invalid.\nBoth parts in the range cannot be empty.\n"
+    "For details on valid range queries, please refer to Search Matching section in Conformance "
+    "Statement (https://github.com/microsoft/dicom-server/blob/main/docs/resources/"
+    "conformance-statement.md#search-matching)."
+)
+REVERSED_RANGE = {
+    "DA": "Invalid query: specified date range '{}' is invalid.\nThe first part date {} should "
+          "be lesser than or equal to the second part date {}.",
+    "DT": "Invalid query: specified date range '{}' is invalid.\nThe first part DateTime {} "
+          "should be lesser than or equal to the second part DateTime {}.",
+    "TM": "Invalid query: specified date range '{}' is invalid.\nThe first part time {} should "
+          "be lesser than or equal to the second part time {}.",
+}
+INVALID_NUMBER = ("Invalid query: specified value '{}' extended query tag with path '{}' is not a "
+                  "valid {} value.")
+
+
+class QueryParseError(BadRequestError):
+    """A QIDO request the service rejects with 400 and a plain-text message."""
+
+
+# -- conditions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exact:
+    """Equality. DA/DT/TM values are canonical (see :func:`canonical_date_time`)."""
+
+    value: str | int | float
+
+
+@dataclass(frozen=True)
+class Range:
+    """Inclusive range of canonical DA/DT/TM values; ``None`` is an open end."""
+
+    low: str | None
+    high: str | None
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """UID list matching: any of the comma-separated values."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fuzzy:
+    """Prefix-word match on a person name: every word prefixes some word of the name."""
+
+    words: tuple[str, ...]
+
+
+Condition = Exact | Range | AnyOf | Fuzzy
+SqlFragment = tuple[str, list[Any]]
+
+
+# -- attributes ------------------------------------------------------------------------
+
+
+class QueryAttribute(Protocol):
+    """Something a QIDO filter can name (see the module docstring)."""
+
+    @property
+    def tag(self) -> str: ...  # 8 uppercase hex digits
+    @property
+    def name(self) -> str: ...  # how messages name it: keyword, or tag path
+    @property
+    def vr(self) -> str: ...
+    @property
+    def level(self) -> Level: ...
+    @property
+    def query_disabled(self) -> bool: ...
+    @property
+    def has_errors(self) -> bool: ...
+
+    def where(self, condition: Condition) -> SqlFragment:
+        """A SQL boolean expression (over ``st``, ``se``, ``i``) and its parameters."""
+        ...
+
+
+TABLE_ALIAS = {Level.STUDY: "st", Level.SERIES: "se", Level.INSTANCE: "i"}
+# FTS5 table over the study's normalized PN columns (storage.index SCHEMA).
+PERSON_NAME_INDEX = "study_person_names"
+
+
+@dataclass(frozen=True)
+class CoreAttribute:
+    """A core searchable attribute, matched on its index column."""
+
+    searchable: Searchable
+    query_disabled: bool = False
+    has_errors: bool = False
+
+    @property
+    def tag(self) -> str:
+        return self.searchable.tag
+
+    @property
+    def name(self) -> str:
+        return self.searchable.keyword
+
+    @property
+    def vr(self) -> str:
+        return self.searchable.vr
+
+    @property
+    def level(self) -> Level:
+        return self.searchable.level
+
+    def where(self, condition: Condition) -> SqlFragment:
+        column = f"{TABLE_ALIAS[self.level]}.{self.searchable.column}"
+        if self.name == "ModalitiesInStudy":
+            # A study matches when one of its series has the modality (StudyToSeries...).
+            assert isinstance(condition, Exact)
+            return ("st.study_key IN (SELECT ms.study_key FROM series ms WHERE ms.modality = ?)",
+                    [condition.value])
+        if isinstance(condition, Fuzzy):
+            return (f"st.study_key IN (SELECT rowid FROM {PERSON_NAME_INDEX} "
+                    f"WHERE {PERSON_NAME_INDEX} MATCH ?)",
+                    [fts_prefix_query(self.searchable.column, condition.words)])
+        if isinstance(condition, Range):
+            clauses, params = [], []
+            if condition.low is not None:
+                clauses.append(f"{column} >= ?")
+                params.append(condition.low)
+            if condition.high is not None:
+                clauses.append(f"{column} <= ?")
+                params.append(condition.high)
+            return " AND ".join(clauses), params
+        if isinstance(condition, AnyOf):
+            marks = ", ".join("?" * len(condition.values))
+            return f"{column} IN ({marks})", list(condition.values)
+        value = condition.value
+        if self.vr == "PN":
+            value = normalize_person_name(str(value))
+        return f"{column} = ?", [value]
+
+
+CORE_ATTRIBUTES: dict[str, CoreAttribute] = {s.tag: CoreAttribute(s) for s in SEARCHABLE}
+
+
+def fts_prefix_query(column: str, words: Iterable[str]) -> str:
+    """An FTS5 query: every word is a quoted prefix term on ``column``."""
+    terms = " AND ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
+    return f"{column} : ({terms})"
+
+
+# -- resources -------------------------------------------------------------------------
+
+
+class QueryResource(Enum):
+    """The six QIDO routes; the value lists the levels whose attributes they accept."""
+
+    ALL_STUDIES = (Level.STUDY,)
+    ALL_SERIES = (Level.STUDY, Level.SERIES)
+    ALL_INSTANCES = (Level.STUDY, Level.SERIES, Level.INSTANCE)
+    STUDY_SERIES = (Level.SERIES,)
+    STUDY_INSTANCES = (Level.SERIES, Level.INSTANCE)
+    STUDY_SERIES_INSTANCES = (Level.INSTANCE,)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """Levels searchable here, which are also the levels whose attributes results carry."""
+        return self.value  # type: ignore[no-any-return]
+
+    @property
+    def result_level(self) -> Level:
+        return self.value[-1]  # type: ignore[no-any-return]
+
+
+# -- the parsed query ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One match condition on one attribute; ``parameter`` is the name the client used."""
+
+    attribute: QueryAttribute
+    condition: Condition
+    parameter: str
+
+    def where(self) -> SqlFragment:
+        return self.attribute.where(self.condition)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated QIDO request."""
+
+    resource: QueryResource
+    filters: tuple[Filter, ...] = ()
+    include_all: bool = False
+    include_tags: tuple[str, ...] = ()
+    fuzzy: bool = False
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    study_uid: str | None = None
+    series_uid: str | None = None
+    erroneous: tuple[str, ...] = field(default=())
+
+
+_OPTIONS = ("limit", "offset", "fuzzymatching", "includefield")
+_HEX_TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
+
+
+def parse_attribute_id(text: str) -> str | None:
+    """``GGGGEEEE`` or a (case-sensitive) keyword -> 8 uppercase hex digits; else None."""
+    if _HEX_TAG.match(text):
+        return text.upper()
+    tag = tag_for_keyword(text)
+    return f"{tag:08X}" if tag is not None else None
+
+
+def parse_query(
+    params: Iterable[tuple[str, str]],
+    resource: QueryResource,
+    *,
+    study_uid: str | None = None,
+    series_uid: str | None = None,
+    extra: Iterable[QueryAttribute] = (),
+) -> Query:
+    """Validate QIDO query parameters (decoded ``(name, value)`` pairs, in order).
+
+    Parameters
+    ----------
+    params : iterable of (str, str)
+        The query string, e.g. ``request.query_params.multi_items()``.
+    resource : QueryResource
+        Which of the six routes was called.
+    study_uid, series_uid : str, optional
+        UIDs from the path (already validated); they become filters.
+    extra : iterable of QueryAttribute
+        Attributes beyond the core ones (extended query tags in status Ready).
+
+    Returns
+    -------
+    Query
+
+    Raises
+    ------
+    QueryParseError
+        With the service's message, for anything it would answer with 400.
+    """
+    options: dict[str, list[str]] = {}
+    filters: dict[str, str] = {}
+    for key, value in params:
+        key = key.strip()
+        if key.lower() in _OPTIONS:
+            options.setdefault(key.lower(), []).append(value)
+        elif key in filters:
+            raise QueryParseError(DUPLICATE_ID.format(key))
+        else:
+            filters[key] = value.strip()
+    limit = _integer_option(options, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _integer_option(options, "offset", 0, 0, None)
+    fuzzy = _fuzzy_option(options)
+    include_all, include_tags = _include_fields(options.get("includefield", []))
+
+    available = dict(CORE_ATTRIBUTES)
+    for attribute in extra:
+        available.setdefault(attribute.tag, attribute)
+    parsed: dict[str, Filter] = {}
+    erroneous: list[str] = []
+    for key, value in filters.items():
+        tag = parse_attribute_id(key)
+        if tag is None:
+            raise QueryParseError(UNKNOWN_PARAMETER.format(key))
+        if (tag == STUDY_UID_TAG and study_uid is not None) or (
+            tag == SERIES_UID_TAG and series_uid is not None
+        ):
+            keyword = "StudyInstanceUID" if tag == STUDY_UID_TAG else "SeriesInstanceUID"
+            raise QueryParseError(DISALLOWED_UID.format(keyword))
+        attribute = available.get(tag)
+        if attribute is None or attribute.level not in resource.levels:
+            raise QueryParseError(NOT_QUERYABLE.format(key))
+        if attribute.query_disabled:
+            raise QueryParseError(QUERY_DISABLED.format(key))
+        if not value:
+            raise QueryParseError(EMPTY_VALUE.format(key))
+        condition = parse_condition(attribute, value, fuzzy)
+        if condition is None:
+            raise QueryParseError(UNKNOWN_PARAMETER.format(key))
+        if tag in parsed:
+            raise QueryParseError(DUPLICATE_ATTRIBUTE.format(key))
+        parsed[tag] = Filter(attribute, condition, key)
+        if attribute.has_errors:
+            erroneous.append(key)
+    for tag, uid in ((STUDY_UID_TAG, study_uid), (SERIES_UID_TAG, series_uid)):
+        if uid is not None:
+            parsed[tag] = Filter(CORE_ATTRIBUTES[tag], Exact(uid), CORE_ATTRIBUTES[tag].name)
+    return Query(
+        resource=resource, filters=tuple(parsed.values()), include_all=include_all,
+        include_tags=include_tags, fuzzy=fuzzy, limit=limit, offset=offset,
+        study_uid=study_uid, series_uid=series_uid, erroneous=tuple(erroneous),
+    )
+
+
+# -- options ---------------------------------------------------------------------------
+
+
+def _integer_option(options: dict[str, list[str]], name: str, default: int, low: int,
+                    high: int | None) -> int:
+    values = options.get(name)
+    if not values:
+        return default
+    # ASP.NET binds the first value; its messages name the property (Limit, Offset).
+    text, prop = values[0].strip(), name.capitalize()
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise QueryParseError(INVALID_OPTION.format(
+            name, f"The value '{values[0]}' is not valid for {prop}."))
+    number = int(text)
+    if number < low or (high is not None and number > high):
+        # RangeAttribute(0, long.MaxValue) prints its maximum as a double.
+        shown = str(high) if high is not None else "9.223372036854776E+18"
+        raise QueryParseError(INVALID_OPTION.format(
+            name, f"The field {prop} must be between {low} and {shown}."))
+    return number
+
+
+def _fuzzy_option(options: dict[str, list[str]]) -> bool:
+    values = options.get("fuzzymatching")
+    if not values:
+        return False
+    text = values[0].strip().lower()
+    if text not in ("true", "false"):
+        raise QueryParseError(INVALID_OPTION.format(
+            "fuzzymatching", f"The value '{values[0]}' is not valid for FuzzyMatching."))
+    return text == "true"
+
+
+def _include_fields(values: list[str]) -> tuple[bool, tuple[str, ...]]:
+    # Comma-separated and/or repeated (AggregateCsvModelBinder: split, trim, keep empties).
+    fields = [f.strip() for v in values for f in v.split(",")]
+    if any(f.lower() == "all" for f in fields):
+        if len(fields) > 1:
+            raise QueryParseError(INCLUDE_ALL_AND_NAMES)
+        return True, ()
+    tags: list[str] = []
+    for name in fields:
+        tag = parse_attribute_id(name)
+        if tag is None:
+            raise QueryParseError(INCLUDE_UNKNOWN.format(name))
+        if tag not in tags:
+            tags.append(tag)
+    return False, tuple(tags)
+
+
+# -- values ----------------------------------------------------------------------------
+
+_STRING_VRS = {"UI", "LO", "SH", "PN", "CS", "AE", "AS", "DS", "IS"}
+_INTEGER_VRS = {"SL", "SS", "UL", "US"}
+_FLOAT_VRS = {"FL", "FD"}
+_RANGE_VRS = {"DA", "DT", "TM"}
+
+
+def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condition | None:
+    """The condition ``value`` means for ``attribute``; None if its VR cannot be queried."""
+    vr, name = attribute.vr, attribute.name
+    if vr in _RANGE_VRS:
+        return _date_or_time_condition(vr, value, name)
+    if vr == "PN" and fuzzy:
+        if '"' in value:
+            raise QueryParseError(FUZZY_CHARACTER.format(name, value, '"'))
+        words = tuple(person_name_words(value).split())
+        return Fuzzy(words) if words else Exact(value)
+    if vr == "UI" and "," in value:
+        uids = tuple(u.strip() for u in value.split(",") if u.strip())
+        if not uids:
+            raise QueryParseError(EMPTY_VALUE.format(name))
+        return AnyOf(uids)
+    if vr in _STRING_VRS:
+        return Exact(value)
+    if vr in _INTEGER_VRS:
+        if not re.fullmatch(r"[+-]?\d+", value):
+            raise QueryParseError(INVALID_NUMBER.format(value, name, "long"))
+        return Exact(int(value))
+    if vr in _FLOAT_VRS:
+        try:
+            return Exact(float(value))
+        except ValueError:
+            raise QueryParseError(INVALID_NUMBER.format(value, name, "double")) from None
+    return None
+
+
+def _date_or_time_condition(vr: str, value: str, name: str) -> Condition:
+    canonical = {"DA": canonical_date, "DT": canonical_date_time, "TM": canonical_time}[vr]
+    parts = value.split("-")
+    if len(parts) == 2:
+        low_text, high_text = parts[0].strip(), parts[1].strip()
+        if not low_text and not high_text:
+            raise QueryParseError(EMPTY_RANGE)
+        low = canonical(low_text, name) if low_text else None
+        high = canonical(high_text, name) if high_text else None
+        if low is not None and high is not None and low > high:
+            raise QueryParseError(REVERSED_RANGE[vr].format(value, low_text, high_text))
+        return Range(low, high)
+    return Exact(canonical(value, name))
+
+
+def canonical_date(text: str, name: str = "") -> str:
+    """A DA query value, checked (``yyyyMMdd``, a real date); raises QueryParseError."""
+    try:
+        if not re.fullmatch(r"\d{8}", text):
+            raise ValueError(text)
+        date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise QueryParseError(INVALID_DATE.format(text, name)) from None
+    return text
+
+
+_DT = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}))?")
+_DT_OFFSET = re.compile(r"\d{4,14}(?:\.\d{1,6})?[ +-]\d{4}")
+
+
+def canonical_date_time(text: str, name: str = "") -> str:
+    """A DT value as ``yyyyMMddHHmmss.ffffff`` (missing parts at their minimum).
+
+    Accepts the service's forms ``yyyy`` … ``yyyyMMddHHmmss.FFFFFF`` (a fraction only
+    after seconds); fixed width, so text order is time order.
+    """
+    match = _DT.fullmatch(text)
+    ok = match is not None and (match.group(7) is None or match.group(6) is not None)
+    if match is not None and ok:
+        year, month, day, hour, minute, second = (
+            int(g) if g else d for g, d in zip(match.groups()[:6], (0, 1, 1, 0, 0, 0),
+                                                 strict=True))
+        try:
+            datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            ok = False
+        if ok:
+            fraction = (match.group(7) or "").ljust(6, "0")
+            return f"{year:04d}{month:02d}{day:02d}{hour:02d}{minute:02d}{second:02d}.{fraction}"
+    # '+' in a query string arrives as a space; the service shows it encoded again.
+    shown = text.replace(" ", "+")
+    if _DT_OFFSET.fullmatch(text):
+        raise QueryParseError(DATE_TIME_OFFSET.format(shown, name))
+    raise QueryParseError(INVALID_DATE_TIME.format(shown, name))
+
+
+_TM = re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?")
+
+
+def canonical_time(text: str, name: str = "") -> str:
+    """A TM value as ``HHmmss.ffffff`` (missing parts zero); fixed width, text order is time."""
+    match = _TM.fullmatch(text)
+    if match is not None:
+        hour, minute, second = (int(g) if g else 0 for g in match.groups()[:3])
+        if hour < 24 and minute < 60 and second < 60:
+            fraction = (match.group(4) or "").ljust(6, "0")
+            return f"{hour:02d}{minute:02d}{second:02d}.{fraction}"
+    raise QueryParseError(INVALID_TIME.format(text, name))
