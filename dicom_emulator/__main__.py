@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import logging
 import signal
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,20 +52,19 @@ def _serve(args: argparse.Namespace) -> int:
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
     app = create_app(settings)
-    # Bind first so that port 0 resolves, and the URL printed is the one that answers.
-    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
+    # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a
+    # socket bound by hand has proto 0 and gets Nagle's 40 ms delays on every response).
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+        lifespan="on",
+    ))
 
     async def run() -> None:
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        serving = asyncio.create_task(server.serve())
         while not server.started and not serving.done():
             await asyncio.sleep(0.01)
         if server.started:  # the contract: print the base URL once requests are answered
+            port = server.servers[0].sockets[0].getsockname()[1]  # the real one when 0 was asked
             print(f"DICOM service emulator ready at http://{settings.host}:{port}", flush=True)
         await serving
 
