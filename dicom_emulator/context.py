@@ -7,8 +7,15 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dicom_emulator.errors import NotAcceptableError
+from dicom_emulator.errors import (
+    DicomServiceError,
+    InstanceNotFoundError,
+    NotAcceptableError,
+    SeriesNotFoundError,
+    StudyNotFoundError,
+)
 from dicom_emulator.media import DICOM_JSON, parse_accept
+from dicom_emulator.validation import check_path_uid
 
 if TYPE_CHECKING:
     from dicom_emulator.services import Services
@@ -46,3 +53,19 @@ def require_dicom_json_accept(request: Request) -> None:
     """STOW, QIDO and metadata: Accept must admit application/dicom+json, else 406."""
     if not any(m.matches(DICOM_JSON) for m in parse_accept(request.headers.get("accept"))):
         raise NotAcceptableError()
+
+
+def path_uids(request: Request) -> tuple[str, str | None, str | None]:
+    """The study, series and instance UIDs of the path, validated (400 when invalid)."""
+    params = request.path_params
+    study = check_path_uid(params["study"], "StudyInstanceUid")
+    series = check_path_uid(params["series"], "SeriesInstanceUid") if "series" in params else None
+    sop = check_path_uid(params["instance"], "SopInstanceUid") if "instance" in params else None
+    return study, series, sop
+
+
+def not_found(series: str | None, sop: str | None) -> DicomServiceError:
+    """404 named after the level asked for (the service's ``ThrowNotFoundException``)."""
+    if sop is not None:
+        return InstanceNotFoundError()
+    return SeriesNotFoundError() if series is not None else StudyNotFoundError()

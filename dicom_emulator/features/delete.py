@@ -11,24 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dicom_emulator.context import services
-from dicom_emulator.errors import InstanceNotFoundError, SeriesNotFoundError, StudyNotFoundError
-from dicom_emulator.validation import check_path_uid
-
-
-def path_uids(request: Request) -> tuple[str, str | None, str | None]:
-    """The study, series and instance UIDs of the path, validated (400 when invalid)."""
-    params = request.path_params
-    study = check_path_uid(params["study"], "StudyInstanceUid")
-    series = check_path_uid(params["series"], "SeriesInstanceUid") if "series" in params else None
-    sop = check_path_uid(params["instance"], "SopInstanceUid") if "instance" in params else None
-    return study, series, sop
-
-
-def not_found(series: str | None, sop: str | None) -> Exception:
-    if sop is not None:
-        return InstanceNotFoundError()
-    return SeriesNotFoundError() if series is not None else StudyNotFoundError()
+from dicom_emulator.context import not_found, path_uids, services
 
 
 async def delete_instances(request: Request) -> Response:
