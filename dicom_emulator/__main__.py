@@ -14,6 +14,7 @@ from types import FrameType
 import uvicorn
 
 from dicom_emulator.app import create_app
+from dicom_emulator.identity.cli import add_identity_commands
 from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings
 
 log = logging.getLogger("dicom_emulator")
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--token-lifetime", type=int, default=None,
                        help="lifetime in seconds of issued tokens (default 3600)")
     serve.set_defaults(func=_serve)
+    add_identity_commands(commands)
     return parser
 
 

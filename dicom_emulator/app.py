@@ -8,8 +8,12 @@ from contextlib import asynccontextmanager
 
 from pydicom import config as pydicom_config
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from dicom_emulator.errors import DicomServiceError, handle_dicom_error
+from dicom_emulator.identity.admin import admin_routes
+from dicom_emulator.identity.enforcement import AuthEnforcement
+from dicom_emulator.identity.routes import identity_routes
 from dicom_emulator.routes import all_routes
 from dicom_emulator.services import build_services, recover
 from dicom_emulator.settings import EmulatorSettings
@@ -31,7 +35,10 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         services.close()
 
     app = Starlette(
-        routes=all_routes(),
+        routes=all_routes() + identity_routes() + admin_routes(),
+        # Auth off: no middleware at all, so nothing on the request path costs a thing.
+        middleware=([Middleware(AuthEnforcement, identity=services.identity)]
+                    if settings.auth else []),
         exception_handlers={DicomServiceError: handle_dicom_error},
         lifespan=lifespan,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dicom_emulator.features.store import StoreService
+from dicom_emulator.identity.service import Identity
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index
@@ -26,19 +27,23 @@ class Services:
     index: Index
     blobs: BlobStore
     store: StoreService
+    identity: Identity
     # QIDO filter attributes beyond the core ones, looked up per request (extended query
     # tags in status Ready plug in here; see features.query_parser).
     query_attributes: Callable[[], Iterable[QueryAttribute]] = field(default=lambda: ())
 
     def close(self) -> None:
         self.index.close()
+        self.identity.close()
 
 
 def build_services(settings: EmulatorSettings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     blobs = BlobStore(settings.blob_dir, settings.tmp_dir)
     index = Index(settings.index_path)
-    return Services(settings=settings, index=index, blobs=blobs, store=StoreService(index, blobs))
+    identity = Identity(settings.data_dir, settings.token_lifetime, load_key=settings.auth)
+    return Services(settings=settings, index=index, blobs=blobs, store=StoreService(index, blobs),
+                    identity=identity)
 
 
 def recover(services: Services) -> threading.Thread:

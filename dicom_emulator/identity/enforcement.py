@@ -1,0 +1,133 @@
+"""Who may call what: authentication (401) and the data-action check (403).
+
+Only the versioned API (``/v1.0-prerelease``, ``/v1``, ``/v2``) is protected; health and
+the identity endpoints are open, as on Azure. The data action a request needs comes from
+:data:`DATA_ACTIONS`, the one table keyed on the route family (the first path segment
+after the version, or after ``partitions/{name}``) and the method. A request the table
+does not map is only authenticated; the router then answers it (404, 405), as the
+service's authorization filter runs before its handlers.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dicom_emulator.context import API_PREFIXES
+from dicom_emulator.errors import (
+    DicomServiceError,
+    ForbiddenError,
+    UnauthorizedError,
+    handle_dicom_error,
+)
+from dicom_emulator.identity.roles import DataAction
+from dicom_emulator.identity.service import Identity
+from dicom_emulator.identity.tokens import AUDIENCE, Caller, TokenRejectedError
+
+READ, WRITE, DELETE = DataAction.READ, DataAction.WRITE, DataAction.DELETE
+MANAGE_EQT, EXPORT = DataAction.MANAGE_EXTENDED_QUERY_TAGS, DataAction.EXPORT
+_DICOMWEB = {"GET": READ, "POST": WRITE, "DELETE": DELETE}
+
+DATA_ACTIONS: dict[str, dict[str, DataAction]] = {
+    # DICOMweb: STOW is POST, WADO/QIDO are GET, delete is DELETE; bulk update
+    # (POST studies/$bulkUpdate) is a write as well.
+    "studies": _DICOMWEB,
+    "series": _DICOMWEB,
+    "instances": _DICOMWEB,
+    "changefeed": {"GET": READ},
+    "extendedquerytags": {"GET": READ, "POST": MANAGE_EQT, "PATCH": MANAGE_EQT,
+                          "DELETE": MANAGE_EQT},
+    "operations": {"GET": READ},
+    "export": {"POST": EXPORT},
+    "partitions": {"GET": READ},
+    "workitems": {"GET": READ, "POST": WRITE, "PUT": WRITE},
+}
+
+
+def split_versioned(path: str) -> tuple[str, str] | None:
+    """``(prefix, rest)`` for a path under an API version, else None."""
+    prefix, _, rest = path.lstrip("/").partition("/")
+    return (prefix, "/" + rest) if prefix in API_PREFIXES else None
+
+
+def route_family(path: str) -> str:
+    """The family of a path below the version prefix (``/studies/1.2/series`` → studies)."""
+    segments = [s for s in path.split("/") if s]
+    if len(segments) > 2 and segments[0] == "partitions":
+        segments = segments[2:]
+    return segments[0] if segments else ""
+
+
+def required_action(method: str, path: str) -> DataAction | None:
+    """The data action ``method`` on ``path`` (below the version prefix) needs, if mapped."""
+    # HEAD is a GET without a body (Starlette answers it for every GET route).
+    method = "GET" if method == "HEAD" else method
+    return DATA_ACTIONS.get(route_family(path), {}).get(method)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header; other schemes count as none."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def challenge(request: Request, identity: Identity, error: TokenRejectedError | None) -> str:
+    """The ``WWW-Authenticate`` value (``SecurityModule.cs`` challenge, ASP.NET errors)."""
+    authority = f"{request.url.scheme}://{request.url.netloc}/{identity.tenant_id}"
+    value = (f'Bearer authorization_uri="{authority}", resource_id="{AUDIENCE}", '
+             f'realm="{AUDIENCE}"')
+    if error is not None:
+        value += ', error="invalid_token"'
+        if error.description:
+            value += f', error_description="{error.description}"'
+    return value
+
+
+def authorize(request: Request, identity: Identity, action: DataAction | None) -> Caller:
+    """The caller, if its token is valid and its roles grant ``action``.
+
+    Raises
+    ------
+    UnauthorizedError
+        401: no token, or a token that fails verification.
+    ForbiddenError
+        403: a valid token whose principal lacks the data action.
+    """
+    token = bearer_token(request)
+    if token is None:
+        raise UnauthorizedError(headers={"WWW-Authenticate": challenge(request, identity, None)})
+    try:
+        caller = identity.verify(token)
+    except TokenRejectedError as error:
+        raise UnauthorizedError(
+            headers={"WWW-Authenticate": challenge(request, identity, error)}) from error
+    # Read on every request, so role changes made meanwhile apply at once.
+    if action is not None and not any(
+            role.grants(action) for role in identity.directory.roles_of(caller.object_id)):
+        raise ForbiddenError("Authorization failed.")
+    return caller
+
+
+class AuthEnforcement:
+    """ASGI middleware: authenticate and authorize every versioned request.
+
+    The verified caller is left in ``scope["dicom.caller"]`` for the handlers.
+    """
+
+    def __init__(self, app: ASGIApp, identity: Identity):
+        self.app = app
+        self.identity = identity
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            versioned = split_versioned(scope["path"])
+            if versioned is not None:
+                request = Request(scope, receive)
+                try:
+                    scope["dicom.caller"] = authorize(
+                        request, self.identity, required_action(scope["method"], versioned[1]))
+                except DicomServiceError as error:
+                    response = await handle_dicom_error(request, error)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

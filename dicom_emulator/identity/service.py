@@ -1,0 +1,64 @@
+"""The local identity service as one object: directory, signing key, token settings."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+
+from dicom_emulator.identity.directory import DIRECTORY_FILE, Directory, ServicePrincipal
+from dicom_emulator.identity.keys import SigningKey, load_or_create_signing_key
+from dicom_emulator.identity.tokens import (
+    Caller,
+    IssuedToken,
+    issue_token,
+    issuer_for,
+    verify_token,
+)
+
+
+class Identity:
+    """Everything the emulator knows about tenants, apps, roles and tokens.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Holds ``identity.sqlite`` and ``identity-key.pem``.
+    token_lifetime : int
+        Seconds an issued token is valid.
+    load_key : bool
+        Load (or make) the signing key now rather than when first needed: an emulator
+        that checks tokens should not make its first caller wait for a new RSA key.
+    """
+
+    def __init__(self, data_dir: Path, token_lifetime: int, load_key: bool = False):
+        self.data_dir = data_dir
+        self.token_lifetime = token_lifetime
+        self.directory = Directory(data_dir / DIRECTORY_FILE)
+        self._key_lock = threading.Lock()
+        if load_key:
+            self.signing_key  # noqa: B018 (a cached property: evaluated for its effect)
+
+    @property
+    def tenant_id(self) -> str:
+        return self.directory.tenant_id
+
+    @property
+    def issuer(self) -> str:
+        return issuer_for(self.tenant_id)
+
+    @cached_property
+    def signing_key(self) -> SigningKey:
+        # Generating a key takes a moment: an auth-off emulator that never issues a token
+        # never pays for it.
+        with self._key_lock:
+            return load_or_create_signing_key(self.data_dir)
+
+    def issue(self, principal: ServicePrincipal) -> IssuedToken:
+        return issue_token(self.signing_key, self.tenant_id, principal, self.token_lifetime)
+
+    def verify(self, token: str) -> Caller:
+        return verify_token(self.signing_key, self.tenant_id, token)
+
+    def close(self) -> None:
+        self.directory.close()
