@@ -443,7 +443,8 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
     if vr == "PN" and fuzzy:
         if '"' in value:
             raise QueryParseError(FUZZY_CHARACTER.format(name, value, '"'))
-        words = tuple(person_name_words(value).split())
+        # A word of punctuation alone prefixes nothing the full-text index keeps.
+        words = tuple(w for w in person_name_words(value).split() if any(map(str.isalnum, w)))
         return Fuzzy(words) if words else Exact(value)
     if vr == "UI" and "," in value:
         uids = tuple(u.strip() for u in value.split(",") if u.strip())

@@ -1,0 +1,426 @@
+"""QIDO-RS through HTTP: the six routes, matching, returned attributes, paging, errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydicom.uid import generate_uid
+from starlette.testclient import TestClient
+
+from dicom_emulator.attributes import Level
+from dicom_emulator.features.query_parser import Condition, Exact, SqlFragment
+from tests.factory import make_instance
+
+DICOM_JSON = {"Accept": "application/dicom+json"}
+SINGLE = {**DICOM_JSON, "Content-Type": "application/dicom"}
+
+STUDY_UID, SERIES_UID, SOP_UID = "0020000D", "0020000E", "00080018"
+PATIENT_NAME, MODALITY = "00100010", "00080060"
+
+
+def values(dataset: dict[str, Any], tag: str) -> list[Any]:
+    return dataset.get(tag, {}).get("Value", [])
+
+
+def first(dataset: dict[str, Any], tag: str) -> Any:
+    return values(dataset, tag)[0]
+
+
+def store(http: TestClient, study: str, series: str, sop: str, **attributes: Any) -> None:
+    response = http.post("/v2/studies", content=make_instance(study, series, sop, **attributes),
+                         headers=SINGLE)
+    assert response.status_code == 200, response.text
+
+
+def search(http: TestClient, url: str, status: int = 200) -> list[dict[str, Any]]:
+    response = http.get(url, headers=DICOM_JSON)
+    assert response.status_code == status, response.text
+    if status == 204:
+        assert response.content == b""
+        return []
+    assert response.headers["content-type"].startswith("application/dicom+json")
+    return response.json()  # type: ignore[no-any-return]
+
+
+def uids(datasets: list[dict[str, Any]], tag: str) -> list[str]:
+    return [first(d, tag) for d in datasets]
+
+
+@dataclass
+class Seeded:
+    """Three studies stored oldest first: A (2 series, 3 instances), B, C (newest)."""
+
+    a: str
+    a_ct: str
+    a_mr: str
+    b: str
+    b_us: str
+    c: str
+    c_ct: str
+    sops: list[str]  # in store order
+
+    @property
+    def newest_instances(self) -> list[str]:
+        return self.sops[::-1]
+
+
+@pytest.fixture
+def seeded(http: TestClient) -> Seeded:
+    s = Seeded(*(generate_uid() for _ in range(7)), sops=[])  # type: ignore[misc]
+    study_a = dict(PatientName="John^Doe", PatientID="PID-A", StudyDate="20200115",
+                   AccessionNumber="ACC-1", ReferringPhysicianName="House^Gregory",
+                   StudyDescription="Head CT", StudyTime="101500", PatientSex="M", StudyID="7")
+    instances = [
+        (s.a, s.a_ct, dict(study_a, Modality="CT", ManufacturerModelName="Scanner X",
+                           PerformedProcedureStepStartDate="20200115", InstanceNumber=1)),
+        (s.a, s.a_ct, dict(study_a, Modality="CT", ManufacturerModelName="Scanner X",
+                           PerformedProcedureStepStartDate="20200115", InstanceNumber=2)),
+        (s.a, s.a_mr, dict(study_a, Modality="MR", ImageComments="the MR one")),
+        (s.b, s.b_us, dict(PatientName="Renée^Françoise", PatientID="PID-B", StudyDate="20210610",
+                           StudyDescription="Tête", Modality="US")),
+        (s.c, s.c_ct, dict(PatientName="Johnson^Mary", PatientID="pid-c", StudyDate="20220301",
+                           Modality="CT")),
+    ]
+    for study, series, attributes in instances:
+        sop = generate_uid()
+        s.sops.append(sop)
+        store(http, study, series, sop, **attributes)
+    return s
+
+
+# -- routes and status codes -----------------------------------------------------------
+
+
+def test_the_six_routes(http: TestClient, seeded: Seeded) -> None:
+    s = seeded
+    assert uids(search(http, "/v2/studies"), STUDY_UID) == [s.c, s.b, s.a]
+    assert uids(search(http, "/v2/series"), SERIES_UID) == [s.c_ct, s.b_us, s.a_mr, s.a_ct]
+    assert uids(search(http, "/v2/instances"), SOP_UID) == s.newest_instances
+    assert uids(search(http, f"/v2/studies/{s.a}/series"), SERIES_UID) == [s.a_mr, s.a_ct]
+    assert uids(search(http, f"/v2/studies/{s.a}/instances"), SOP_UID) == s.sops[2::-1]
+    assert uids(search(http, f"/v2/studies/{s.a}/series/{s.a_ct}/instances"), SOP_UID) == (
+        s.sops[1::-1])
+
+
+@pytest.mark.parametrize("prefix", ["v1.0-prerelease", "v1", "v2"])
+def test_every_version_prefix_searches(http: TestClient, seeded: Seeded, prefix: str) -> None:
+    assert uids(search(http, f"/{prefix}/studies?PatientID=PID-B"), STUDY_UID) == [seeded.b]
+
+
+@pytest.mark.parametrize("path", [
+    "/v2/studies?PatientID=nobody", "/v2/series?Modality=XA", "/v2/instances?SOPInstanceUID=1.2",
+    "/v2/studies/1.2.3/series", "/v2/studies/1.2.3/instances",
+    "/v2/studies/1.2.3/series/1.2.3.4/instances",
+])
+def test_no_match_is_204_with_empty_body(http: TestClient, seeded: Seeded, path: str) -> None:
+    search(http, path, status=204)
+
+
+def test_empty_store_is_204(http: TestClient) -> None:
+    search(http, "/v2/studies", status=204)
+
+
+@pytest.mark.parametrize("path", ["/v2/studies", "/v2/studies/1.2/series/1.3/instances"])
+@pytest.mark.parametrize("accept", ["application/json", "application/dicom", ""])
+def test_accept_must_admit_dicom_json(http: TestClient, seeded: Seeded, path: str,
+                                      accept: str) -> None:
+    response = http.get(path, headers={"Accept": accept})
+    assert response.status_code == 406
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/*", "application/dicom+json; q=0.5"])
+def test_wildcard_accept_is_fine(http: TestClient, seeded: Seeded, accept: str) -> None:
+    assert http.get("/v2/studies", headers={"Accept": accept}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v2/studies/1.2.x/series",
+                                  "/v2/studies/1.2/series/abc/instances"])
+def test_invalid_path_uid_is_400(http: TestClient, path: str) -> None:
+    response = http.get(path, headers=DICOM_JSON)
+    assert response.status_code == 400
+    assert response.text.startswith("DICOM Identifier is invalid.")
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("limit=500", "The query parameter 'limit' is invalid."),
+    ("patientname=Doe", "Invalid query: unknown query parameter 'patientname'."),
+    ("SOPInstanceUID=1.2", "Invalid query: AttributeId SOPInstanceUID is not queryable."),
+    ("StudyDate=2020", "Date should be valid and formatted as yyyyMMdd."),
+    ("PatientID=", "has empty string value that is not supported."),
+    ("PatientID=1&00100020=1", "has been specified more than once"),
+    ("includefield=all&includefield=PatientSex",
+     "Invalid query: cannot specify included fields in addition to 'all'."),
+])
+def test_bad_queries_are_400_plain_text(http: TestClient, seeded: Seeded, query: str,
+                                        message: str) -> None:
+    response = http.get(f"/v2/studies?{query}", headers=DICOM_JSON)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/plain")
+    assert message in response.text
+
+
+def test_path_uid_given_again_as_filter(http: TestClient, seeded: Seeded) -> None:
+    response = http.get(f"/v2/studies/{seeded.a}/series?StudyInstanceUID={seeded.a}",
+                        headers=DICOM_JSON)
+    assert response.status_code == 400
+    assert "cannot specify attribute 'StudyInstanceUID' for the given resource" in response.text
+
+
+# -- matching ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("dates", "expected"), [
+    ("20200115", "a"), ("20200101-20201231", "a"), ("20210101-", "cb"), ("-20210610", "ba"),
+    ("20200116-20210609", ""),
+])
+def test_study_date_ranges(http: TestClient, seeded: Seeded, dates: str, expected: str) -> None:
+    found = search(http, f"/v2/studies?StudyDate={dates}", status=200 if expected else 204)
+    assert uids(found, STUDY_UID) == [getattr(seeded, k) for k in expected]
+
+
+def test_series_date_range_on_all_instances(http: TestClient, seeded: Seeded) -> None:
+    found = search(http, "/v2/instances?PerformedProcedureStepStartDate=-20200115")
+    assert uids(found, SOP_UID) == seeded.sops[1::-1]
+
+
+def test_person_names_are_case_and_accent_insensitive(http: TestClient, seeded: Seeded) -> None:
+    assert uids(search(http, "/v2/studies?PatientName=JOHN^doe"), STUDY_UID) == [seeded.a]
+    assert uids(search(http, "/v2/studies?PatientName=renee^FRANCOISE"), STUDY_UID) == [seeded.b]
+    # Exact match: a part of the name is not enough without fuzzymatching.
+    search(http, "/v2/studies?PatientName=John", status=204)
+
+
+def test_other_strings_are_case_insensitive_but_accent_sensitive(http: TestClient,
+                                                                 seeded: Seeded) -> None:
+    assert uids(search(http, "/v2/studies?PatientID=PID-C"), STUDY_UID) == [seeded.c]
+    assert uids(search(http, "/v2/studies?StudyDescription=head%20ct"), STUDY_UID) == [seeded.a]
+    assert uids(search(http, "/v2/series?ManufacturerModelName=SCANNER%20x"), SERIES_UID) == [
+        seeded.a_ct]
+    search(http, "/v2/studies?StudyDescription=Tete", status=204)
+    assert uids(search(http, "/v2/studies?StudyDescription=T%C3%AAte"), STUDY_UID) == [seeded.b]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("jo%20do", "a"), ("John%20Doe", "a"), ("doe", "a"), ("jo", "ca"), ("MARY", "c"),
+    ("ohn", ""), ("jo%20x", ""), ("fran", "b"), ("Ren%C3%A9e", "b"), ("do%5Ejo", "a"),
+])
+def test_fuzzy_matching_prefix_words(http: TestClient, seeded: Seeded, name: str,
+                                     expected: str) -> None:
+    found = search(http, f"/v2/studies?PatientName={name}&fuzzymatching=true",
+                   status=200 if expected else 204)
+    assert uids(found, STUDY_UID) == [getattr(seeded, k) for k in expected]
+
+
+def test_fuzzy_matching_on_referring_physician_and_all_series(http: TestClient,
+                                                              seeded: Seeded) -> None:
+    found = search(http, "/v2/series?ReferringPhysicianName=greg&fuzzymatching=true")
+    assert uids(found, SERIES_UID) == [seeded.a_mr, seeded.a_ct]
+
+
+def test_fuzzy_index_follows_updates_and_deletes(http: TestClient, seeded: Seeded) -> None:
+    store(http, seeded.c, seeded.c_ct, generate_uid(), PatientName="Smith^Anna")
+    assert uids(search(http, "/v2/studies?PatientName=ann&fuzzymatching=true"), STUDY_UID) == [
+        seeded.c]
+    search(http, "/v2/studies?PatientName=mary&fuzzymatching=true", status=204)
+    assert http.delete(f"/v2/studies/{seeded.a}").status_code == 204
+    search(http, "/v2/studies?PatientName=jo%20do&fuzzymatching=true", status=204)
+
+
+def test_percent_encoded_values_and_literal_wildcards(http: TestClient) -> None:
+    study, other = generate_uid(), generate_uid()
+    store(http, study, generate_uid(), generate_uid(), PatientName="A*", PatientID="X?1")
+    store(http, other, generate_uid(), generate_uid(), PatientName="Abc", PatientID="X11")
+    assert uids(search(http, "/v2/studies?PatientName=A%2A"), STUDY_UID) == [study]
+    assert uids(search(http, "/v2/studies?PatientID=X%3F1"), STUDY_UID) == [study]
+    search(http, "/v2/studies?PatientName=A", status=204)
+
+
+def test_uid_list(http: TestClient, seeded: Seeded) -> None:
+    found = search(http, f"/v2/studies?StudyInstanceUID={seeded.a},{seeded.c}")
+    assert uids(found, STUDY_UID) == [seeded.c, seeded.a]
+    found = search(http, f"/v2/instances?SOPInstanceUID={seeded.sops[0]},{seeded.sops[4]}")
+    assert uids(found, SOP_UID) == [seeded.sops[4], seeded.sops[0]]
+
+
+def test_modalities_in_study(http: TestClient, seeded: Seeded) -> None:
+    (study,) = search(http, "/v2/studies?ModalitiesInStudy=mr")
+    assert first(study, STUDY_UID) == seeded.a
+    assert values(study, "00080061") == ["CT", "MR"]  # the match parameter is returned
+    assert uids(search(http, "/v2/studies?ModalitiesInStudy=CT"), STUDY_UID) == [seeded.c,
+                                                                                 seeded.a]
+
+
+def test_filters_combine(http: TestClient, seeded: Seeded) -> None:
+    found = search(http, "/v2/instances?Modality=CT&StudyDate=20200101-")
+    assert uids(found, SOP_UID) == [seeded.sops[4], seeded.sops[1], seeded.sops[0]]
+    found = search(http, f"/v2/studies/{seeded.a}/instances?Modality=CT&SOPInstanceUID="
+                         f"{seeded.sops[0]}")
+    assert uids(found, SOP_UID) == [seeded.sops[0]]
+
+
+def test_hex_attribute_ids(http: TestClient, seeded: Seeded) -> None:
+    assert uids(search(http, "/v2/studies?00100020=PID-B"), STUDY_UID) == [seeded.b]
+
+
+# -- returned attributes -------------------------------------------------------------------
+
+V2_STUDY = {"00080020", "00080050", "00081030", "00080090", "00100010", "00100020", "00100030",
+            "0020000D"}
+V2_SERIES = {"00080060", "00081090", "0020000E", "00400244"}
+
+
+def test_v2_defaults_per_level(http: TestClient, seeded: Seeded) -> None:
+    (study,) = search(http, f"/v2/studies?StudyInstanceUID={seeded.a}")
+    assert set(study) == V2_STUDY - {"00100030"}  # PatientBirthDate is not in the file
+    assert first(study, "00081030") == "Head CT"
+    assert first(study, PATIENT_NAME) == {"Alphabetic": "John^Doe"}
+    (series,) = search(http, f"/v2/studies/{seeded.a}/series?SeriesInstanceUID={seeded.a_ct}")
+    assert set(series) == V2_SERIES | {STUDY_UID}  # + the path UID
+    (instance,) = search(http, f"/v2/studies/{seeded.a}/series/{seeded.a_ct}/instances?limit=1")
+    assert set(instance) == {STUDY_UID, SERIES_UID, SOP_UID}
+
+
+def test_v1_defaults_are_the_larger_set(http: TestClient, seeded: Seeded) -> None:
+    (study,) = search(http, f"/v1/studies?StudyInstanceUID={seeded.a}")
+    assert "00081030" not in study  # StudyDescription is a v2 default only
+    assert first(study, "00080030") == "101500"  # StudyTime
+    assert first(study, "00100040") == "M"  # PatientSex
+    assert first(study, "00080056") == "ONLINE"  # InstanceAvailability
+    (series,) = search(http, f"/v1/series?SeriesInstanceUID={seeded.a_ct}")
+    assert "00081090" not in series  # ManufacturerModelName is a v2 default only
+    assert first(series, MODALITY) == "CT"
+    (instance,) = search(http, f"/v1/instances?SOPInstanceUID={seeded.sops[0]}")
+    assert first(instance, "00080016") == "1.2.840.10008.5.1.4.1.1.7"  # SOPClassUID
+    assert first(instance, "00280010") == 8  # Rows
+
+
+def test_higher_levels_are_added(http: TestClient, seeded: Seeded) -> None:
+    (series,) = search(http, f"/v2/series?SeriesInstanceUID={seeded.b_us}")
+    assert first(series, PATIENT_NAME) == {"Alphabetic": "Renée^Françoise"}  # study level
+    (instance,) = search(http, f"/v2/instances?SOPInstanceUID={seeded.sops[3]}")
+    assert first(instance, PATIENT_NAME) == {"Alphabetic": "Renée^Françoise"}
+    assert first(instance, MODALITY) == "US"
+    (instance,) = search(http, f"/v2/studies/{seeded.b}/instances")
+    assert first(instance, MODALITY) == "US"  # series level
+    assert PATIENT_NAME not in instance  # but not the study level
+    assert first(instance, STUDY_UID) == seeded.b  # the path UID
+
+
+def test_includefield_named(http: TestClient, seeded: Seeded) -> None:
+    (study,) = search(http, "/v2/studies?PatientID=PID-A&includefield=StudyTime,00100040"
+                            "&includefield=NumberOfStudyRelatedInstances"
+                            "&includefield=NumberOfStudyRelatedSeries,ModalitiesInStudy")
+    assert set(study) == V2_STUDY - {"00100030"} | {"00080030", "00100040", "00201208",
+                                                    "00201206", "00080061"}
+    assert (first(study, "00201208"), first(study, "00201206")) == (3, 2)
+    assert values(study, "00080061") == ["CT", "MR"]
+    found = search(http,
+                   f"/v2/studies/{seeded.a}/series?includefield=NumberOfSeriesRelatedInstances")
+    assert [first(s, "00201209") for s in found] == [1, 2]
+
+
+def test_includefield_all(http: TestClient, seeded: Seeded) -> None:
+    (study,) = search(http, "/v2/studies?PatientID=PID-A&includefield=all")
+    assert {"00080030", "00100040", "00200010", "00080056"} <= set(study)
+    assert first(study, "00080056") == "ONLINE"
+    assert "00201208" not in study  # computed attributes only when named
+    (instance,) = search(http, f"/v2/studies/{seeded.a}/instances?SOPInstanceUID="
+                               f"{seeded.sops[0]}&includefield=all")
+    assert first(instance, "00200013") == 1  # InstanceNumber (instance level)
+    assert first(instance, "00081090") == "Scanner X"  # series level
+    assert PATIENT_NAME not in instance
+
+
+def test_includefield_beyond_the_level_sets_reads_the_newest_instance(http: TestClient,
+                                                                       seeded: Seeded) -> None:
+    (study,) = search(http, "/v2/studies?PatientID=PID-A&includefield=ImageComments")
+    assert first(study, "00204000") == "the MR one"
+
+
+# -- paging and order ------------------------------------------------------------------------
+
+
+def test_limit_and_offset_page_newest_first(http: TestClient, seeded: Seeded) -> None:
+    pages = [uids(search(http, f"/v2/instances?limit=2&offset={o}"), SOP_UID) for o in (0, 2, 4)]
+    assert pages == [seeded.newest_instances[0:2], seeded.newest_instances[2:4],
+                     seeded.newest_instances[4:]]
+    search(http, "/v2/instances?limit=2&offset=5", status=204)
+    assert uids(search(http, "/v2/studies?LIMIT=1&Offset=1"), STUDY_UID) == [seeded.b]
+
+
+def test_default_limit_is_100(http: TestClient) -> None:
+    study = generate_uid()
+    for _ in range(101):
+        store(http, study, generate_uid(), generate_uid())
+    assert len(search(http, "/v2/series")) == 100
+    assert len(search(http, "/v2/series?limit=200")) == 101
+
+
+# -- the extension point ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesDescriptionTag:
+    """A stand-in extended query tag, matched on the stored series attributes."""
+
+    tag: str = "0008103E"
+    name: str = "SeriesDescription"
+    vr: str = "LO"
+    level: Level = Level.SERIES
+    query_disabled: bool = False
+    has_errors: bool = True
+
+    def where(self, condition: Condition) -> SqlFragment:
+        assert isinstance(condition, Exact)
+        return "json_extract(se.attributes, '$.\"0008103E\".Value[0]') = ?", [condition.value]
+
+
+def test_extra_attributes_plug_in_through_services(http: TestClient, tmp_path: Path) -> None:
+    study, series = generate_uid(), generate_uid()
+    store(http, study, series, generate_uid(), SeriesDescription="axial")
+    store(http, study, generate_uid(), generate_uid(), SeriesDescription="coronal")
+    http.app.state.services.query_attributes = lambda: [SeriesDescriptionTag()]
+    response = http.get("/v2/series?SeriesDescription=axial", headers=DICOM_JSON)
+    assert response.status_code == 200
+    assert response.headers["erroneous-dicom-attributes"] == "SeriesDescription"
+    (found,) = response.json()
+    assert (first(found, SERIES_UID), first(found, "0008103E")) == (series, "axial")
+    response = http.get("/v2/studies?SeriesDescription=axial", headers=DICOM_JSON)
+    assert response.status_code == 400  # a series-level tag is not queryable on /studies
+    http.app.state.services.query_attributes = lambda: [SeriesDescriptionTag(query_disabled=True)]
+    response = http.get("/v2/series?SeriesDescription=axial", headers=DICOM_JSON)
+    assert (response.status_code, response.text) == (
+        400, "Query is disabled on specified attribute 'SeriesDescription'.")
+
+
+# -- the official tutorial -------------------------------------------------------------------
+
+SAMPLE_STUDY = "1.2.826.0.1.3680043.8.498.13230779778012324449356534479549187420"
+SAMPLE_SERIES = "1.2.826.0.1.3680043.8.498.45787841905473114233124723359129632652"
+SAMPLE_SOP = "1.2.826.0.1.3680043.8.498.47359123102728459884412887463296905395"  # red triangle
+
+
+def test_azure_tutorial_searches(http: TestClient, azure_samples: dict[str, Path]) -> None:
+    for path in azure_samples.values():
+        response = http.post("/v2/studies", content=path.read_bytes(), headers=SINGLE)
+        assert response.status_code in (200, 202), response.text
+    s, se, sop = SAMPLE_STUDY, SAMPLE_SERIES, SAMPLE_SOP
+    calls = [
+        (f"/v2/studies?StudyInstanceUID={s}", STUDY_UID, [s]),
+        (f"/v2/series?SeriesInstanceUID={se}", SERIES_UID, [se]),
+        (f"/v2/studies/{s}/series?SeriesInstanceUID={se}", SERIES_UID, [se]),
+        (f"/v2/instances?SOPInstanceUID={sop}", SOP_UID, [sop]),
+        (f"/v2/studies/{s}/instances?SOPInstanceUID={sop}", SOP_UID, [sop]),
+        (f"/v2/studies/{s}/series/{se}/instances?SOPInstanceUID={sop}", SOP_UID, [sop]),
+    ]
+    for url, tag, expected in calls:
+        assert uids(search(http, url), tag) == expected, url
+    (study,) = search(http, "/v2/studies?PatientName=anony&fuzzymatching=true"
+                            "&includefield=NumberOfStudyRelatedInstances")
+    assert first(study, PATIENT_NAME) == {"Alphabetic": "Anony Mous"}
+    assert first(study, "00201208") == 3
+    assert len(search(http, f"/v2/studies/{s}/series")) == 2
