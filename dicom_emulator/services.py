@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dicom_emulator.features.extended_query_tag_hooks import StoreHooks
+from dicom_emulator.features.reindex import Reindexer
 from dicom_emulator.features.store import StoreService
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.blobs import BlobStore
+from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore
 from dicom_emulator.storage.index import Index
 
 if TYPE_CHECKING:
-    from dicom_emulator.features.query_parser import QueryAttribute
+    from dicom_emulator.features.query_attributes import QueryAttribute
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +31,14 @@ class Services:
     blobs: BlobStore
     store: StoreService
     identity: Identity
+    extended_query_tags: ExtendedQueryTagStore
+    reindexer: Reindexer
     # QIDO filter attributes beyond the core ones, looked up per request (extended query
-    # tags in status Ready plug in here; see features.query_parser).
+    # tags in status Ready plug in here; see features.query_attributes).
     query_attributes: Callable[[], Iterable[QueryAttribute]] = field(default=lambda: ())
 
     def close(self) -> None:
+        self.reindexer.stop()
         self.index.close()
         self.identity.close()
 
@@ -42,8 +48,13 @@ def build_services(settings: EmulatorSettings) -> Services:
     blobs = BlobStore(settings.blob_dir, settings.tmp_dir)
     index = Index(settings.index_path)
     identity = Identity(settings.data_dir, settings.token_lifetime, load_key=settings.auth)
-    return Services(settings=settings, index=index, blobs=blobs, store=StoreService(index, blobs),
-                    identity=identity)
+    store = StoreService(index, blobs)
+    tags = ExtendedQueryTagStore(index)
+    hooks = StoreHooks(tags)
+    store.v1_extra_problems = hooks.v1_problems
+    store.index_writers.append(tags.index_writer)
+    return Services(settings=settings, index=index, blobs=blobs, store=store,
+                    identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags))
 
 
 def recover(services: Services) -> threading.Thread:

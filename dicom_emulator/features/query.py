@@ -5,7 +5,7 @@ themselves to SQL fragments; this module adds the joins, ordering and paging (al
 SQL, newest first, so the index is never loaded into memory), decides which attributes
 each result carries and assembles them from the per-level DICOM JSON stored at STOW time.
 Extended query tags plug in through ``Services.query_attributes`` (see
-:mod:`query_parser`).
+:mod:`query_attributes`).
 """
 
 from __future__ import annotations
@@ -29,12 +29,8 @@ from dicom_emulator.attributes import (
 )
 from dicom_emulator.context import api_version, require_dicom_json_accept, services
 from dicom_emulator.dicomjson import DicomJson, element
-from dicom_emulator.features.query_parser import (
-    TABLE_ALIAS,
-    Query,
-    QueryResource,
-    parse_query,
-)
+from dicom_emulator.features.query_attributes import TABLE_ALIAS
+from dicom_emulator.features.query_parser import Query, QueryResource, parse_query
 from dicom_emulator.responses import DicomJSONResponse
 from dicom_emulator.validation import check_path_uid
 

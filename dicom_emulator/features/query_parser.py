@@ -1,49 +1,34 @@
 """QIDO-RS query parameters -> a typed :class:`Query` (pure: no I/O, nothing executed).
 
 The rules and messages are the Azure DICOM service's (``QueryOptionsExtensions.cs``,
-``QueryParser.cs``, ``BaseQueryParser.cs``; spec §3).
-
-Extension point: where filter attributes come from
---------------------------------------------------
-Each filter names a :class:`QueryAttribute`: a small object that knows its tag, VR and
-level and compiles a parsed :data:`Condition` into a SQL boolean fragment over the table
-aliases ``st`` (study), ``se`` (series) and ``i`` (instance), which every QIDO statement
-joins. The core searchable attributes are :class:`CoreAttribute` objects (index columns).
-A second source, such as extended query tags, plugs in by passing more objects to
-:func:`parse_query` through ``extra=`` (``query.py`` gets them per request from
-``Services.query_attributes()``). Such an object should
-
-- be passed only while its tag is *Ready* (others are simply not queryable);
-- set ``query_disabled`` (the parser answers "Query is disabled on specified attribute")
-  and ``has_errors`` (the response then carries ``erroneous-dicom-attributes``);
-- answer ``where()`` with a semi-join on its value table that SQLite can drive from an
-  index, e.g. ``i.instance_key IN (SELECT instance_key FROM eqt_value WHERE tag_key = ?
-  AND value = ?)``, using :func:`canonical_date_time` / :func:`canonical_time` for the
-  stored DT/TM values so that text comparison is time order.
-
-Values an attribute returns in results need nothing extra: tags outside the per-level
-attribute sets are read from the newest matching instance's stored metadata.
+``QueryParser.cs``, ``BaseQueryParser.cs``; spec §3). Each filter pairs a parsed
+condition with the attribute object that compiles it to SQL; which attributes exist
+beyond the core ones is the extension point described in :mod:`query_attributes`
+(extended query tags arrive through ``parse_query(..., extra=...)``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Protocol
 
 from pydicom.datadict import tag_for_keyword
 
-from dicom_emulator.attributes import (
-    SEARCHABLE,
-    Level,
-    Searchable,
-    normalize_person_name,
-    person_name_words,
-)
+from dicom_emulator.attributes import Level, person_name_words
 from dicom_emulator.errors import BadRequestError
+from dicom_emulator.features.query_attributes import (
+    CORE_ATTRIBUTES,
+    AnyOf,
+    Condition,
+    Exact,
+    Fuzzy,
+    QueryAttribute,
+    Range,
+    SqlFragment,
+)
 
 MAX_LIMIT, DEFAULT_LIMIT = 200, 100
 STUDY_UID_TAG, SERIES_UID_TAG = "0020000D", "0020000E"
@@ -100,133 +85,6 @@ class QueryParseError(BadRequestError):
     """A QIDO request the service rejects with 400 and a plain-text message."""
 
 
-# -- conditions ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Exact:
-    """Equality. DA/DT/TM values are canonical (see :func:`canonical_date_time`)."""
-
-    value: str | int | float
-
-
-@dataclass(frozen=True)
-class Range:
-    """Inclusive range of canonical DA/DT/TM values; ``None`` is an open end."""
-
-    low: str | None
-    high: str | None
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    """UID list matching: any of the comma-separated values."""
-
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Fuzzy:
-    """Prefix-word match on a person name: every word prefixes some word of the name."""
-
-    words: tuple[str, ...]
-
-
-Condition = Exact | Range | AnyOf | Fuzzy
-SqlFragment = tuple[str, list[Any]]
-
-
-# -- attributes ------------------------------------------------------------------------
-
-
-class QueryAttribute(Protocol):
-    """Something a QIDO filter can name (see the module docstring)."""
-
-    @property
-    def tag(self) -> str: ...  # 8 uppercase hex digits
-    @property
-    def name(self) -> str: ...  # how messages name it: keyword, or tag path
-    @property
-    def vr(self) -> str: ...
-    @property
-    def level(self) -> Level: ...
-    @property
-    def query_disabled(self) -> bool: ...
-    @property
-    def has_errors(self) -> bool: ...
-
-    def where(self, condition: Condition) -> SqlFragment:
-        """A SQL boolean expression (over ``st``, ``se``, ``i``) and its parameters."""
-        ...
-
-
-TABLE_ALIAS = {Level.STUDY: "st", Level.SERIES: "se", Level.INSTANCE: "i"}
-# FTS5 table over the study's normalized PN columns (storage.index SCHEMA).
-PERSON_NAME_INDEX = "study_person_names"
-
-
-@dataclass(frozen=True)
-class CoreAttribute:
-    """A core searchable attribute, matched on its index column."""
-
-    searchable: Searchable
-    query_disabled: bool = False
-    has_errors: bool = False
-
-    @property
-    def tag(self) -> str:
-        return self.searchable.tag
-
-    @property
-    def name(self) -> str:
-        return self.searchable.keyword
-
-    @property
-    def vr(self) -> str:
-        return self.searchable.vr
-
-    @property
-    def level(self) -> Level:
-        return self.searchable.level
-
-    def where(self, condition: Condition) -> SqlFragment:
-        column = f"{TABLE_ALIAS[self.level]}.{self.searchable.column}"
-        if self.name == "ModalitiesInStudy":
-            # A study matches when one of its series has the modality (StudyToSeries...).
-            assert isinstance(condition, Exact)
-            return ("st.study_key IN (SELECT ms.study_key FROM series ms WHERE ms.modality = ?)",
-                    [condition.value])
-        if isinstance(condition, Fuzzy):
-            return (f"st.study_key IN (SELECT rowid FROM {PERSON_NAME_INDEX} "
-                    f"WHERE {PERSON_NAME_INDEX} MATCH ?)",
-                    [fts_prefix_query(self.searchable.column, condition.words)])
-        if isinstance(condition, Range):
-            clauses, params = [], []
-            if condition.low is not None:
-                clauses.append(f"{column} >= ?")
-                params.append(condition.low)
-            if condition.high is not None:
-                clauses.append(f"{column} <= ?")
-                params.append(condition.high)
-            return " AND ".join(clauses), params
-        if isinstance(condition, AnyOf):
-            marks = ", ".join("?" * len(condition.values))
-            return f"{column} IN ({marks})", list(condition.values)
-        value = condition.value
-        if self.vr == "PN":
-            value = normalize_person_name(str(value))
-        return f"{column} = ?", [value]
-
-
-CORE_ATTRIBUTES: dict[str, CoreAttribute] = {s.tag: CoreAttribute(s) for s in SEARCHABLE}
-
-
-def fts_prefix_query(column: str, words: Iterable[str]) -> str:
-    """An FTS5 query: every word is a quoted prefix term on ``column``."""
-    terms = " AND ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
-    return f"{column} : ({terms})"
-
-
 # -- resources -------------------------------------------------------------------------
 
 
@@ -278,11 +136,12 @@ class Query:
     offset: int = 0
     study_uid: str | None = None
     series_uid: str | None = None
-    erroneous: tuple[str, ...] = field(default=())
+    erroneous: tuple[str, ...] = ()
 
 
 _OPTIONS = ("limit", "offset", "fuzzymatching", "includefield")
 _HEX_TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def parse_attribute_id(text: str) -> str | None:
@@ -385,9 +244,11 @@ def _integer_option(options: dict[str, list[str]], name: str, default: int, low:
     values = options.get(name)
     if not values:
         return default
-    # ASP.NET binds the first value; its messages name the property (Limit, Offset).
+    # ASP.NET binds the first value; its messages name the property (Limit, Offset), and a
+    # number its type (int, long) cannot hold does not bind at all.
     text, prop = values[0].strip(), name.capitalize()
-    if not re.fullmatch(r"[+-]?\d+", text):
+    bits = 31 if high is not None else 63
+    if not _INTEGER.fullmatch(text) or not -(2**bits) <= int(text) < 2**bits:
         raise QueryParseError(INVALID_OPTION.format(
             name, f"The value '{values[0]}' is not valid for {prop}."))
     number = int(text)
@@ -454,7 +315,7 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
     if vr in _STRING_VRS:
         return Exact(value)
     if vr in _INTEGER_VRS:
-        if not re.fullmatch(r"[+-]?\d+", value):
+        if not _INTEGER.fullmatch(value):
             raise QueryParseError(INVALID_NUMBER.format(value, name, "long"))
         return Exact(int(value))
     if vr in _FLOAT_VRS:
@@ -483,7 +344,7 @@ def _date_or_time_condition(vr: str, value: str, name: str) -> Condition:
 def canonical_date(text: str, name: str = "") -> str:
     """A DA query value, checked (``yyyyMMdd``, a real date); raises QueryParseError."""
     try:
-        if not re.fullmatch(r"\d{8}", text):
+        if not re.fullmatch(r"[0-9]{8}", text):
             raise ValueError(text)
         date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
@@ -491,8 +352,9 @@ def canonical_date(text: str, name: str = "") -> str:
     return text
 
 
-_DT = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}))?")
-_DT_OFFSET = re.compile(r"\d{4,14}(?:\.\d{1,6})?[ +-]\d{4}")
+# re.ASCII: only 0-9 are digits in DICOM values (\d would take any script's digits).
+_DT = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}))?", re.ASCII)
+_DT_OFFSET = re.compile(r"\d{4,14}(?:\.\d{1,6})?[ +-]\d{4}", re.ASCII)
 
 
 def canonical_date_time(text: str, name: str = "") -> str:
@@ -521,7 +383,7 @@ def canonical_date_time(text: str, name: str = "") -> str:
     raise QueryParseError(INVALID_DATE_TIME.format(shown, name))
 
 
-_TM = re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?")
+_TM = re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?", re.ASCII)
 
 
 def canonical_time(text: str, name: str = "") -> str:

@@ -11,7 +11,7 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator.attributes import Level
-from dicom_emulator.features.query_parser import Condition, Exact, SqlFragment
+from dicom_emulator.features.query_attributes import Condition, Exact, SqlFragment
 from tests.factory import make_instance
 
 DICOM_JSON = {"Accept": "application/dicom+json"}

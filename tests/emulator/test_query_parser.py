@@ -7,17 +7,19 @@ from dataclasses import dataclass
 import pytest
 
 from dicom_emulator.attributes import Level
-from dicom_emulator.features.query_parser import (
+from dicom_emulator.features.query_attributes import (
     CORE_ATTRIBUTES,
     AnyOf,
     Condition,
     Exact,
     Fuzzy,
+    Range,
+    SqlFragment,
+)
+from dicom_emulator.features.query_parser import (
     Query,
     QueryParseError,
     QueryResource,
-    Range,
-    SqlFragment,
     canonical_date_time,
     canonical_time,
     parse_attribute_id,
@@ -75,6 +77,17 @@ def test_limit_bounds_are_inclusive() -> None:
 def test_limit_not_a_number() -> None:
     assert error(query="limit=ten") == (
         "The query parameter 'limit' is invalid. The value 'ten' is not valid for Limit.")
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("offset=99999999999999999999",  # more than a long holds: not a 500
+     "The query parameter 'offset' is invalid. The value '99999999999999999999' is not valid "
+     "for Offset."),
+    ("limit=\u0663", "The query parameter 'limit' is invalid. The value '\u0663' is not valid "
+                    "for Limit."),  # digits of other scripts are not numbers here
+])
+def test_numbers_the_option_types_cannot_hold(query: str, message: str) -> None:
+    assert error(query=query) == message
 
 
 def test_negative_offset() -> None:
@@ -204,7 +217,8 @@ def test_date_matching(value: str, expected: Condition) -> None:
     assert condition(f"StudyDate={value}") == expected
 
 
-@pytest.mark.parametrize("value", ["2024", "2024-01-02", "20240230", "2024013", "yesterday"])
+@pytest.mark.parametrize("value", ["2024", "2024-01-02", "20240230", "2024013", "yesterday",
+                                   "2024\u0660102"])
 def test_invalid_date(value: str) -> None:
     message = error(query=f"StudyDate={value}")
     assert message.endswith("Date should be valid and formatted as yyyyMMdd.")
