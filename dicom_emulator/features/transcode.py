@@ -94,7 +94,12 @@ def transcode_instance(path: Path, target: str, out: BinaryIO) -> None:
         source = _source_syntax(ds, target)
         _decode_to_little_endian(ds, source)
         if target == JPEG2000Lossless:
-            ds.compress(JPEG2000Lossless, generate_instance_uid=False)
+            arr = None
+            if ds.get("PhotometricInterpretation") == "YBR_FULL_422":
+                # Subsampled native data: the encoder takes full-resolution RGB.
+                arr = ds.pixel_array
+                ds.PhotometricInterpretation = "RGB"
+            ds.compress(JPEG2000Lossless, arr, generate_instance_uid=False)
         ds.save_as(out, enforce_file_format=True)
     except TranscodingError:
         raise
