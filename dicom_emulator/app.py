@@ -31,6 +31,7 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         recover(services)
+        services.reindexer.start()  # resumes reindex operations a restart interrupted
         yield
         services.close()
 

@@ -11,12 +11,21 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
 from dicom_emulator.context import API_PREFIXES, ApiVersion
-from dicom_emulator.features import changefeed, delete, query, retrieve, store
+from dicom_emulator.features import (
+    changefeed,
+    delete,
+    extended_query_tags,
+    operations,
+    query,
+    retrieve,
+    store,
+)
 
 STUDY = "/studies/{study}"
 SERIES = STUDY + "/series/{series}"
 INSTANCE = SERIES + "/instances/{instance}"
 FRAMES = INSTANCE + "/frames/{frames}"
+TAG = "/extendedquerytags/{tagPath}"
 
 
 def dicom_routes() -> list[BaseRoute]:
@@ -49,6 +58,14 @@ def dicom_routes() -> list[BaseRoute]:
         # Change feed (Azure-only)
         Route("/changefeed", changefeed.get_change_feed, methods=["GET"]),
         Route("/changefeed/latest", changefeed.get_latest_change, methods=["GET"]),
+        # Extended query tags and operations (Azure-only)
+        Route("/extendedquerytags", extended_query_tags.add_tags, methods=["POST"]),
+        Route("/extendedquerytags", extended_query_tags.list_tags, methods=["GET"]),
+        Route(TAG, extended_query_tags.get_tag, methods=["GET"]),
+        Route(TAG, extended_query_tags.update_tag, methods=["PATCH"]),
+        Route(TAG, extended_query_tags.delete_tag, methods=["DELETE"]),
+        Route(TAG + "/errors", extended_query_tags.get_tag_errors, methods=["GET"]),
+        Route("/operations/{operationId}", operations.get_operation, methods=["GET"]),
     ]
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,6 +94,12 @@ class StoreService:
         self.blobs = blobs
         self._pending: set[tuple[str, str, str]] = set()
         self._pending_lock = threading.Lock()
+        # Extended query tags plug in here (features.extended_query_tag_hooks): problems
+        # v1 also fails an instance on, and index writers run in its store transaction.
+        self.v1_extra_problems: Callable[[Dataset], list[AttributeProblem]] = lambda ds: []
+        self.index_writers: list[
+            Callable[[DicomJson], Callable[[sqlite3.Connection, int], None]]
+        ] = []
 
     def store(self, parts: list[ReceivedPart], study_uid: str | None,
               api: int) -> list[Outcome]:
@@ -140,6 +148,8 @@ class StoreService:
             outcome.comments = [STUDY_MISMATCH]
             return outcome, None
         invalid = _optional_problems(ds, api)
+        if api < 2:
+            invalid += self.v1_extra_problems(ds)
         if api < 2 and invalid:
             outcome.failure = VALIDATION_FAILURE
             outcome.comments = [p.comment() for p in invalid]
@@ -194,6 +204,7 @@ class StoreService:
             series_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.SERIES])),
             instance_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.INSTANCE])),
             metadata=_json(metadata),
+            extra=[writer(metadata) for writer in self.index_writers],
         )
 
 
