@@ -1,0 +1,241 @@
+"""WADO-RS frames: stored bytes with ``*``, native bytes by default, JPEG 2000, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+from io import BytesIO
+
+import numpy as np
+import openjpeg
+import pytest
+from pydicom import dcmread
+from pydicom.encaps import generate_frames
+from pydicom.pixels.utils import pack_bits
+from pydicom.uid import generate_uid
+from starlette.testclient import TestClient
+
+from dicom_emulator import EmulatorSettings, create_app
+from dicom_emulator.features.negotiation import NOT_ACCEPTABLE_HEADERS
+from dicom_emulator.features.retrieve import INVALID_FRAMES, SINGLE_PART_ONE_FRAME
+from dicom_emulator.features.transcode import FILE_TOO_BIG
+from tests.emulator.wado import (
+    EVRLE,
+    J2K_LOSSLESS,
+    Stored,
+    split_multipart,
+    store_dataset,
+    store_testdata,
+)
+from tests.factory import make_dataset
+
+MP_OCTET = 'multipart/related; type="application/octet-stream"'
+ORIGINAL = {"Accept": MP_OCTET + "; transfer-syntax=*"}
+NATIVE = {"Accept": MP_OCTET}
+JP2 = {"Accept": 'multipart/related; type="image/jp2"'}
+
+
+def frames(http: TestClient, stored: Stored, numbers: str, headers: dict[str, str]
+           ) -> tuple[list[bytes], list[str]]:
+    response = http.get(f"{stored.url}/frames/{numbers}", headers=headers)
+    assert response.status_code == 200, response.text
+    parts = split_multipart(response)
+    return [p.body for p in parts], [p.content_type for p in parts]
+
+
+def native(arr: np.ndarray) -> bytes:
+    return arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+
+
+# -- native pixel data -------------------------------------------------------------------
+
+
+def test_native_multiframe_frames_in_requested_order(http: TestClient) -> None:
+    stored = store_testdata(http, "rtdose.dcm")  # implicit VR, 15 frames of 32 bits
+    pixels = stored.dataset().pixel_array
+    bodies, types = frames(http, stored, "3,1,15,3", ORIGINAL)
+    assert bodies == [native(pixels[i]) for i in (2, 0, 14, 2)]
+    assert set(types) == {"application/octet-stream; transfer-syntax=1.2.840.10008.1.2"}
+    # Implicit to explicit VR does not change the bytes, only the label.
+    default, types = frames(http, stored, "3,1,15,3", NATIVE)
+    assert default == bodies
+    assert set(types) == {f"application/octet-stream; transfer-syntax={EVRLE}"}
+
+
+def test_single_frame_instance(http: TestClient) -> None:
+    stored = store_testdata(http, "CT_small.dcm")
+    (body,), (content_type,) = frames(http, stored, "1", ORIGINAL)
+    assert body == stored.dataset().PixelData
+    assert content_type == f"application/octet-stream; transfer-syntax={EVRLE}"
+
+
+def test_big_endian_frames(http: TestClient) -> None:
+    stored = store_testdata(http, "MR_small_bigendian.dcm")
+    source = stored.dataset()
+    (original,), _ = frames(http, stored, "1", ORIGINAL)
+    assert original == source.PixelData  # as stored: big endian words
+    (converted,), (content_type,) = frames(http, stored, "1", NATIVE)
+    assert converted == native(source.pixel_array)
+    assert content_type.endswith(EVRLE)
+
+
+def test_one_bit_frames_that_do_not_start_on_a_byte(http: TestClient) -> None:
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 2, size=(3, 3, 3), dtype=np.uint8)  # 9 bits per frame
+    ds = make_dataset(rows=3, columns=3, BitsAllocated=1, BitsStored=1, HighBit=0,
+                      NumberOfFrames=3, PixelData=pack_bits(bits))
+    stored = store_dataset(http, ds)
+    bodies, _ = frames(http, stored, "1,2,3", ORIGINAL)
+    assert bodies == [pack_bits(bits[i], pad=False) for i in range(3)]
+
+
+# -- encapsulated pixel data -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["SC_rgb_rle_2frame.dcm", "examples_ybr_color.dcm"])
+def test_encapsulated_frames_as_stored_and_decoded(http: TestClient, name: str) -> None:
+    stored = store_testdata(http, name)
+    source = stored.dataset()
+    count = int(source.NumberOfFrames)
+    compressed = list(generate_frames(source.PixelData, number_of_frames=count))
+    numbers = [count, 1]
+    bodies, types = frames(http, stored, ",".join(map(str, numbers)), ORIGINAL)
+    assert bodies == [compressed[n - 1] for n in numbers]
+    assert set(types) == {
+        f"application/octet-stream; transfer-syntax={source.file_meta.TransferSyntaxUID}"}
+    decoded, types = frames(http, stored, ",".join(map(str, numbers)), NATIVE)
+    assert decoded == [native(source.pixel_array[n - 1]) for n in numbers]
+    assert set(types) == {f"application/octet-stream; transfer-syntax={EVRLE}"}
+
+
+@pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm"])
+def test_jpeg_2000_frames_decode_to_the_same_pixels(http: TestClient, name: str) -> None:
+    stored = store_testdata(http, name)
+    (body,), (content_type,) = frames(http, stored, "1", JP2)
+    assert content_type == f"image/jp2; transfer-syntax={J2K_LOSSLESS}"
+    pixels = stored.dataset().pixel_array
+    np.testing.assert_array_equal(openjpeg.decode(body).reshape(pixels.shape), pixels)
+
+
+def test_jpeg_2000_frames_of_jpeg_2000_lossless_are_as_stored(http: TestClient) -> None:
+    stored = store_testdata(http, "MR_small_jp2klossless.dcm")
+    (body,), _ = frames(http, stored, "1", JP2)
+    assert body == next(generate_frames(stored.dataset().PixelData, number_of_frames=1))
+
+
+def test_jpeg_ls_source_cannot_be_transcoded(http: TestClient) -> None:
+    stored = store_testdata(http, "MR_small_jpeg_ls_lossless.dcm")
+    response = http.get(f"{stored.url}/frames/1", headers=NATIVE)
+    assert (response.status_code, response.text) == (
+        406, "The specified transcoding is not supported.")
+    assert http.get(f"{stored.url}/frames/1", headers=ORIGINAL).status_code == 200
+
+
+def test_transcoding_limit(settings: EmulatorSettings) -> None:
+    with TestClient(create_app(dataclasses.replace(settings, max_transcode_bytes=100))) as http:
+        stored = store_testdata(http, "MR_small_RLE.dcm")
+        response = http.get(f"{stored.url}/frames/1", headers=NATIVE)
+        assert (response.status_code, response.text) == (406, FILE_TOO_BIG.format(100))
+        assert http.get(f"{stored.url}/frames/1", headers=ORIGINAL).status_code == 200
+
+
+# -- negotiation -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def instance(http: TestClient) -> Stored:
+    return store_testdata(http, "SC_rgb_rle_2frame.dcm")
+
+
+@pytest.mark.parametrize("accept", ["*/*", 'multipart/related; type="*/*"'])
+def test_any_type_is_original_octet_stream(
+    http: TestClient, instance: Stored, accept: str
+) -> None:
+    bodies, types = frames(http, instance, "2", {"Accept": accept})
+    assert bodies == frames(http, instance, "2", ORIGINAL)[0]
+    assert types == ["application/octet-stream; transfer-syntax=1.2.840.10008.1.2.5"]
+
+
+def test_single_part_frame(http: TestClient, instance: Stored) -> None:
+    response = http.get(f"{instance.url}/frames/2",
+                        headers={"Accept": "application/octet-stream; transfer-syntax=*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == (
+        "application/octet-stream; transfer-syntax=1.2.840.10008.1.2.5")
+    assert response.content == frames(http, instance, "2", ORIGINAL)[0][0]
+    several = http.get(f"{instance.url}/frames/1,2",
+                       headers={"Accept": "application/octet-stream; transfer-syntax=*"})
+    assert (several.status_code, several.text) == (400, SINGLE_PART_ONE_FRAME)
+
+
+@pytest.mark.parametrize("accept", [
+    "", "application/dicom", "image/jp2", MP_OCTET + f"; transfer-syntax={J2K_LOSSLESS}",
+])
+def test_unacceptable_is_406(http: TestClient, instance: Stored, accept: str) -> None:
+    response = http.get(f"{instance.url}/frames/1", headers={"Accept": accept})
+    assert (response.status_code, response.text) == (406, NOT_ACCEPTABLE_HEADERS)
+
+
+# -- frame numbers and missing things -------------------------------------------------------
+
+
+@pytest.mark.parametrize("numbers", ["0", "-1", "1,0"])
+def test_frame_below_one_is_400(http: TestClient, instance: Stored, numbers: str) -> None:
+    response = http.get(f"{instance.url}/frames/{numbers}", headers=ORIGINAL)
+    assert (response.status_code, response.text) == (400, INVALID_FRAMES)
+
+
+@pytest.mark.parametrize(("numbers", "bad"), [("abc", "abc"), ("1,,2", ""), ("1,x", "x"),
+                                              ("99999999999", "99999999999"), ("1.5", "1.5")])
+def test_frame_not_a_number_is_400(
+    http: TestClient, instance: Stored, numbers: str, bad: str
+) -> None:
+    response = http.get(f"{instance.url}/frames/{numbers}", headers=ORIGINAL)
+    assert response.status_code == 400
+    assert response.text == (
+        f"The query parameter 'frames' is invalid. Unable to parse value '{bad}' as Int32.")
+
+
+def test_lenient_numbers_are_read_like_the_service(http: TestClient, instance: Stored) -> None:
+    assert frames(http, instance, " 2 , 2.0", ORIGINAL)[0] == frames(http, instance, "2,2",
+                                                                    ORIGINAL)[0]
+
+
+def test_frame_past_the_last_is_404(http: TestClient, instance: Stored) -> None:
+    response = http.get(f"{instance.url}/frames/1,3", headers=ORIGINAL)
+    assert (response.status_code, response.text) == (404, "The specified frame cannot be found.")
+
+
+def test_instance_without_pixel_data_has_no_frames(http: TestClient) -> None:
+    stored = store_dataset(http, make_dataset(PixelData=None))
+    response = http.get(f"{stored.url}/frames/1", headers=ORIGINAL)
+    assert (response.status_code, response.text) == (404, "The specified frame cannot be found.")
+
+
+def test_unknown_instance_or_bad_uid(http: TestClient, instance: Stored) -> None:
+    other = generate_uid()
+    response = http.get(f"/v2/studies/{other}/series/{other}/instances/{other}/frames/1",
+                        headers=ORIGINAL)
+    assert (response.status_code, response.text) == (
+        404, "The specified instance cannot be found.")
+    response = http.get(f"{instance.series_url}/instances/1.x/frames/1", headers=ORIGINAL)
+    assert response.status_code == 400
+
+
+@pytest.mark.live
+def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
+    from dicomweb_client import DICOMwebClient
+
+    from tests.emulator.wado import testdata_dataset, with_new_uids
+    from tests.factory import to_bytes
+
+    client = DICOMwebClient(f"{live_emulator}/v2")
+    ds = dcmread(BytesIO(to_bytes(with_new_uids(testdata_dataset("SC_rgb_rle_2frame.dcm")))))
+    client.store_instances([ds])
+    uids = (ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    compressed = list(generate_frames(ds.PixelData, number_of_frames=2))
+    # The default Accept is multipart/related; type="*/*": frames as stored.
+    assert client.retrieve_instance_frames(*uids, frame_numbers=[2, 1]) == [
+        compressed[1], compressed[0]]
+    decoded = client.retrieve_instance_frames(
+        *uids, frame_numbers=[1], media_types=(("application/octet-stream", EVRLE),))
+    assert decoded == [native(ds.pixel_array[0])]
