@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dicom_emulator.features.extended_query_tag_hooks import StoreHooks
+from dicom_emulator.features.extended_query_tag_search import query_attributes
 from dicom_emulator.features.reindex import Reindexer
 from dicom_emulator.features.store import StoreService
 from dicom_emulator.identity.service import Identity
@@ -54,7 +55,8 @@ def build_services(settings: EmulatorSettings) -> Services:
     store.v1_extra_problems = hooks.v1_problems
     store.index_writers.append(tags.index_writer)
     return Services(settings=settings, index=index, blobs=blobs, store=store,
-                    identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags))
+                    identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags),
+                    query_attributes=lambda: query_attributes(tags))
 
 
 def recover(services: Services) -> threading.Thread:
