@@ -72,6 +72,9 @@ def locate_pixel_data(path: Path) -> PixelLayout:
     frames_value = ds.get("NumberOfFrames")
     number_of_frames = int(frames_value) if frames_value else 1
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    if elem.length != _UNDEFINED_LENGTH and ds.get("PhotometricInterpretation") == "YBR_FULL_422":
+        # Native 4:2:2 stores two Y values and one Cb/Cr pair for every two pixels.
+        samples = 2
     extended = None
     if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
         extended = (bytes(ds.ExtendedOffsetTable), bytes(ds.ExtendedOffsetTableLengths))

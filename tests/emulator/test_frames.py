@@ -22,6 +22,7 @@ from tests.emulator.wado import (
     EVRLE,
     J2K_LOSSLESS,
     Stored,
+    get_without_accept,
     split_multipart,
     store_dataset,
     store_testdata,
@@ -61,8 +62,9 @@ def test_native_multiframe_frames_in_requested_order(http: TestClient) -> None:
     assert set(types) == {f"application/octet-stream; transfer-syntax={EVRLE}"}
 
 
-def test_single_frame_instance(http: TestClient) -> None:
-    stored = store_testdata(http, "CT_small.dcm")
+@pytest.mark.parametrize("name", ["CT_small.dcm", "SC_ybr_full_422_uncompressed.dcm"])
+def test_single_frame_instance(http: TestClient, name: str) -> None:
+    stored = store_testdata(http, name)  # 16-bit grey; subsampled 4:2:2 colour
     (body,), (content_type,) = frames(http, stored, "1", ORIGINAL)
     assert body == stored.dataset().PixelData
     assert content_type == f"application/octet-stream; transfer-syntax={EVRLE}"
@@ -172,6 +174,11 @@ def test_single_part_frame(http: TestClient, instance: Stored) -> None:
 ])
 def test_unacceptable_is_406(http: TestClient, instance: Stored, accept: str) -> None:
     response = http.get(f"{instance.url}/frames/1", headers={"Accept": accept})
+    assert (response.status_code, response.text) == (406, NOT_ACCEPTABLE_HEADERS)
+
+
+def test_missing_accept_is_406(http: TestClient, instance: Stored) -> None:
+    response = get_without_accept(http, f"{instance.url}/frames/1")
     assert (response.status_code, response.text) == (406, NOT_ACCEPTABLE_HEADERS)
 
 

@@ -22,6 +22,7 @@ from tests.emulator.wado import (
     EVRLE,
     J2K_LOSSLESS,
     Stored,
+    get_without_accept,
     split_multipart,
     store_bytes,
     store_dataset,
@@ -222,9 +223,10 @@ def test_file_over_the_transcoding_limit_is_406(settings: EmulatorSettings) -> N
 
 @pytest.mark.parametrize("level", ["study_url", "series_url", "url"])
 def test_missing_accept_is_406(http: TestClient, instance: Stored, level: str) -> None:
-    response = http.get(getattr(instance, level), headers={"Accept": ""})
-    assert response.status_code == 406
-    assert response.text == NOT_ACCEPTABLE_HEADERS
+    for response in (get_without_accept(http, getattr(instance, level)),
+                     http.get(getattr(instance, level), headers={"Accept": ""})):
+        assert response.status_code == 406
+        assert response.text == NOT_ACCEPTABLE_HEADERS
 
 
 @pytest.mark.parametrize("level", ["study_url", "series_url"])
@@ -354,6 +356,8 @@ def test_metadata_other_accept_is_406_with_empty_body(
 ) -> None:
     response = http.get(instance.url + "/metadata", headers={"Accept": accept})
     assert (response.status_code, response.content) == (406, b"")
+    missing = get_without_accept(http, instance.url + "/metadata")
+    assert (missing.status_code, missing.content) == (406, b"")
 
 
 def test_metadata_not_found(http: TestClient, instance: Stored) -> None:

@@ -128,3 +128,10 @@ def split_multipart(response: httpx.Response) -> list[Part]:
     parser.write(response.content)
     parser.finalize()
     return parts
+
+
+def get_without_accept(http: TestClient, url: str) -> httpx.Response:
+    """GET with no Accept header at all (httpx sends ``*/*`` unless told otherwise)."""
+    request = http.build_request("GET", url)
+    del request.headers["accept"]
+    return http.send(request)
