@@ -2,8 +2,9 @@
 
 :mod:`query_parser` turns the query string into a :class:`Query` whose filters compile
 themselves to SQL fragments; this module adds the joins, ordering and paging (all in
-SQL, newest first, so the index is never loaded into memory), decides which attributes
-each result carries and assembles them from the per-level DICOM JSON stored at STOW time.
+SQL, newest first, so the index is never loaded into memory): first the keys of one page,
+then the values of just those rows. It decides which attributes each result carries and
+assembles them from the per-level DICOM JSON stored at STOW time.
 Extended query tags plug in through ``Services.query_attributes`` (see
 :mod:`query_attributes`).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +49,26 @@ _FROM = {
     Level.INSTANCE: "FROM instance i JOIN series se ON se.series_key = i.series_key "
                     "JOIN study st ON st.study_key = i.study_key",
 }
+# CROSS JOIN fixes the join order in SQLite: walk the result table newest first, test each
+# row, stop at the page's end. Fast when many rows match, slow when few do.
+_FROM_IN_ORDER = {
+    Level.STUDY: "FROM study st",
+    Level.SERIES: "FROM series se CROSS JOIN study st ON st.study_key = se.study_key",
+    Level.INSTANCE: "FROM instance i CROSS JOIN series se ON se.series_key = i.series_key "
+                    "CROSS JOIN study st ON st.study_key = i.study_key",
+}
+_PAGE_JOIN = {
+    Level.STUDY: "JOIN study st ON st.study_key = p.k",
+    Level.SERIES: "JOIN series se ON se.series_key = p.k "
+                  "JOIN study st ON st.study_key = se.study_key",
+    Level.INSTANCE: "JOIN instance i ON i.instance_key = p.k "
+                    "JOIN series se ON se.series_key = i.series_key "
+                    "JOIN study st ON st.study_key = i.study_key",
+}
+# SQLite's planner ignores LIMIT: for a filter many rows match it may pick the filter's
+# index and sort every match. Its plan gets this long; then the page is found in order.
+PLANNER_BUDGET_SECONDS = 0.010
+PROGRESS_STEPS = 1000  # SQLite VM steps between two looks at the clock
 # Keys are never reused, so the highest key is the newest (as the service orders by key).
 _ORDER_KEY = {Level.STUDY: "st.study_key", Level.SERIES: "se.series_key",
               Level.INSTANCE: "i.instance_key"}
@@ -110,9 +132,25 @@ def projection(query: Query, api: int) -> Projection:
     return plan
 
 
-def build_sql(query: Query, plan: Projection) -> tuple[str, list[Any]]:
-    """One SELECT: the filtered, newest-first page with every value the results need."""
-    result_level = query.resource.result_level
+def page_sql(query: Query, in_order: bool = False) -> tuple[str, list[Any]]:
+    """The keys of the page of results, newest first (the filters are applied here)."""
+    level = query.resource.result_level
+    order = _ORDER_KEY[level]
+    clauses, params = [], []
+    for query_filter in query.filters:
+        sql, values = query_filter.where()
+        clauses.append(f"({sql})")
+        params += values
+    sql = f"SELECT {order} {(_FROM_IN_ORDER if in_order else _FROM)[level]}"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += f" ORDER BY {order} DESC LIMIT ? OFFSET ?"
+    return sql, params + [query.limit, query.offset]
+
+
+def values_sql(query: Query, plan: Projection, keys: list[int]) -> tuple[str, list[Any]]:
+    """Every value the results of the page ``keys`` need, one row per key, same order."""
+    level = query.resource.result_level
     columns = [f"{TABLE_ALIAS[lv]}.attributes" for lv in plan.from_level]
     columns += [_COMPUTED_SQL[k] for k in plan.computed]
     params: list[Any] = []
@@ -120,24 +158,32 @@ def build_sql(query: Query, plan: Projection) -> tuple[str, list[Any]]:
         pairs = ", ".join("?, json_extract(m.metadata, ?)" for _ in plan.from_metadata)
         for tag in plan.from_metadata:
             params += [tag, f'$."{tag}"']
-        if result_level is Level.INSTANCE:
+        if level is Level.INSTANCE:
             columns.append(f"(SELECT json_object({pairs}) FROM instance m "
                            "WHERE m.instance_key = i.instance_key)")
         else:
-            columns.append(f"(SELECT json_object({pairs}) {_NEWEST_INSTANCE[result_level]} "
+            columns.append(f"(SELECT json_object({pairs}) {_NEWEST_INSTANCE[level]} "
                            "ORDER BY m.instance_key DESC LIMIT 1)")
-    clauses = []
-    for query_filter in query.filters:
-        sql, values = query_filter.where()
-        clauses.append(f"({sql})")
-        params += values
-    order = _ORDER_KEY[result_level]
-    sql = f"SELECT {', '.join(columns) or order} {_FROM[result_level]}"
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
-    sql += f" ORDER BY {order} DESC LIMIT ? OFFSET ?"
-    params += [query.limit, query.offset]
-    return sql, params
+    page = ", ".join("(?)" for _ in keys)
+    sql = (f"SELECT {', '.join(columns) or 'p.k'} FROM (SELECT column1 AS k FROM "
+           f"(VALUES {page})) p {_PAGE_JOIN[level]} ORDER BY p.k DESC")
+    return sql, params + keys
+
+
+def page_keys(conn: sqlite3.Connection, query: Query) -> list[int]:
+    """The page's keys: by SQLite's plan if it is quick, else by a walk in key order."""
+    sql, params = page_sql(query)
+    deadline = time.perf_counter() + PLANNER_BUDGET_SECONDS
+    conn.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
+    try:
+        return [row[0] for row in conn.execute(sql, params)]
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+    finally:
+        conn.set_progress_handler(None, 0)
+    sql, params = page_sql(query, in_order=True)
+    return [row[0] for row in conn.execute(sql, params)]
 
 
 def _dataset(row: sqlite3.Row | tuple[Any, ...], plan: Projection) -> DicomJson:
@@ -164,8 +210,11 @@ def _dataset(row: sqlite3.Row | tuple[Any, ...], plan: Projection) -> DicomJson:
 
 def search(conn: sqlite3.Connection, query: Query, api: int) -> list[DicomJson]:
     """Run ``query`` on the index; the datasets of one page, newest first."""
+    keys = page_keys(conn, query)
+    if not keys:
+        return []
     plan = projection(query, api)
-    sql, params = build_sql(query, plan)
+    sql, params = values_sql(query, plan, keys)
     return [_dataset(row, plan) for row in conn.execute(sql, params)]
 
 

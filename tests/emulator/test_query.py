@@ -11,7 +11,9 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator.attributes import Level
+from dicom_emulator.features import query as query_feature
 from dicom_emulator.features.query_attributes import Condition, Exact, SqlFragment
+from dicom_emulator.features.query_parser import Query
 from tests.factory import make_instance
 
 DICOM_JSON = {"Accept": "application/dicom+json"}
@@ -358,6 +360,28 @@ def test_default_limit_is_100(http: TestClient) -> None:
         store(http, study, generate_uid(), generate_uid())
     assert len(search(http, "/v2/series")) == 100
     assert len(search(http, "/v2/series?limit=200")) == 101
+
+
+@pytest.mark.parametrize("url", [
+    "/v2/studies", "/v2/studies?ModalitiesInStudy=CT&StudyDate=20200101-",
+    "/v2/series?Modality=CT&limit=1&offset=1", "/v2/instances?PatientName=jo&fuzzymatching=true",
+    "/v2/instances?Modality=CT&includefield=all",
+])
+def test_slow_plans_fall_back_to_a_walk_in_key_order(http: TestClient, seeded: Seeded, url: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = search(http, url)
+    walks: list[bool] = []
+    page_sql = query_feature.page_sql
+
+    def spy(query: Query, in_order: bool = False) -> tuple[str, list[Any]]:
+        walks.append(in_order)
+        return page_sql(query, in_order)
+
+    monkeypatch.setattr(query_feature, "page_sql", spy)
+    monkeypatch.setattr(query_feature, "PLANNER_BUDGET_SECONDS", -1.0)
+    monkeypatch.setattr(query_feature, "PROGRESS_STEPS", 1)
+    assert search(http, url) == expected
+    assert walks == [False, True]  # the planner's plan was cut short, then the walk ran
 
 
 # -- the extension point ---------------------------------------------------------------------
