@@ -356,3 +356,27 @@ def test_extra_attribute_cannot_replace_a_core_one() -> None:
     impostor = FakeTag(tag="00100020", name="PatientID", level=Level.STUDY)
     (only,) = parse_query([("PatientID", "P")], R.ALL_STUDIES, extra=[impostor]).filters
     assert only.attribute is CORE_ATTRIBUTES["00100020"]
+
+
+@pytest.mark.parametrize(("vr", "value", "expected"), [
+    ("US", "12", Exact(12)), ("SL", "-3", Exact(-3)), ("FD", "1.5", Exact(1.5)),
+    ("DT", "2024-2025", Range("20240101000000.000000", "20250101000000.000000")),
+    ("TM", "10-", Range("100000.000000", None)),
+])
+def test_values_of_other_vrs_for_extended_tags(vr: str, value: str, expected: Condition) -> None:
+    tag = FakeTag(vr=vr)
+    assert parse_query([("ProtocolName", value)], R.ALL_SERIES, extra=[tag]).filters[0].condition \
+        == expected
+
+
+@pytest.mark.parametrize(("vr", "kind"), [("US", "long"), ("FL", "double")])
+def test_numbers_that_are_not(vr: str, kind: str) -> None:
+    with pytest.raises(QueryParseError) as info:
+        parse_query([("ProtocolName", "x1")], R.ALL_SERIES, extra=[FakeTag(vr=vr)])
+    assert info.value.message == (f"Invalid query: specified value 'x1' extended query tag with "
+                                  f"path 'ProtocolName' is not a valid {kind} value.")
+
+
+def test_vr_that_cannot_be_queried_is_an_unknown_parameter() -> None:
+    with pytest.raises(QueryParseError, match="unknown query parameter 'ProtocolName'"):
+        parse_query([("ProtocolName", "x")], R.ALL_SERIES, extra=[FakeTag(vr="ST")])
