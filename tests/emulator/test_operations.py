@@ -107,6 +107,8 @@ def test_reindex_resumes_after_a_restart(tmp_path: Path) -> None:
         reindexer.batch_size = 2
         with paused(reindexer) as gate:
             body = add_tags(first, {"path": "PatientAge", "level": "Series"})
+            # Running: the worker has picked the operation up and waits at the gate.
+            wait_until(lambda: first.get(body["href"]).json()["status"] == "running")
             reindexer.request_stop()
             gate.release()  # one more batch, then the worker stops
             wait_until(lambda: len(value_rows(first, "00101010")) == 2)
