@@ -16,6 +16,7 @@ from typing import BinaryIO
 import numpy as np
 from pydicom import dcmread
 from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
@@ -63,27 +64,42 @@ def locate_pixel_data(path: Path) -> PixelLayout:
         The instance has no Pixel Data (or lacks Rows, Columns, Bits Allocated), as the
         service's ``GetPixelData`` decides.
     """
-    ds = dcmread(path, defer_size=_DEFER_SIZE)
+    try:
+        ds = dcmread(path, defer_size=_DEFER_SIZE)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # pydicom raises many types for a file it cannot parse
+        raise FrameNotFoundError() from exc
+    return pixel_layout(ds)
+
+
+def pixel_layout(ds: Dataset) -> PixelLayout:
+    """:func:`locate_pixel_data` for a dataset already read (its Pixel Data not yet used)."""
     elem = ds.get_item(0x7FE00010, keep_deferred=True)
     if not isinstance(elem, RawDataElement) or not all(
         k in ds for k in ("BitsAllocated", "Rows", "Columns")
     ):
         raise FrameNotFoundError()
-    frames_value = ds.get("NumberOfFrames")
-    number_of_frames = int(frames_value) if frames_value else 1
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    if elem.length != _UNDEFINED_LENGTH and ds.get("PhotometricInterpretation") == "YBR_FULL_422":
-        # Native 4:2:2 stores two Y values and one Cb/Cr pair for every two pixels.
-        samples = 2
-    extended = None
-    if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
-        extended = (bytes(ds.ExtendedOffsetTable), bytes(ds.ExtendedOffsetTableLengths))
+    try:
+        frames_value = ds.get("NumberOfFrames")
+        number_of_frames = int(frames_value) if frames_value else 1
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        if (elem.length != _UNDEFINED_LENGTH
+                and ds.get("PhotometricInterpretation") == "YBR_FULL_422"):
+            # Native 4:2:2 stores two Y values and one Cb/Cr pair for every two pixels.
+            samples = 2
+        extended = None
+        if "ExtendedOffsetTable" in ds and "ExtendedOffsetTableLengths" in ds:
+            extended = (bytes(ds.ExtendedOffsetTable), bytes(ds.ExtendedOffsetTableLengths))
+        frame_bits = int(ds.Rows) * int(ds.Columns) * samples * int(ds.BitsAllocated)
+    except (TypeError, ValueError) as exc:  # values that are not numbers: no usable frames
+        raise FrameNotFoundError() from exc
     return PixelLayout(
         transfer_syntax=UID(str(ds.file_meta.get("TransferSyntaxUID", ImplicitVRLittleEndian))),
         number_of_frames=number_of_frames,
         offset=elem.value_tell,
         length=elem.length,
-        frame_bits=int(ds.Rows) * int(ds.Columns) * samples * int(ds.BitsAllocated),
+        frame_bits=frame_bits,
         extended_offsets=extended,
     )
 
@@ -146,11 +162,12 @@ def _native_frame(stream: BinaryIO, layout: PixelLayout, index: int) -> bytes:
     start_bit = index * layout.frame_bits
     if layout.frame_bits % 8 == 0:
         stream.seek(layout.offset + start_bit // 8)
-        return stream.read(layout.frame_bits // 8)
+        return _read_exactly(stream, layout.frame_bits // 8)
     # Bits Allocated 1: frames need not start on a byte boundary.
     first, end = start_bit // 8, -(-(start_bit + layout.frame_bits) // 8)
     stream.seek(layout.offset + first)
-    bits = np.unpackbits(np.frombuffer(stream.read(end - first), np.uint8), bitorder="little")
+    bits = np.unpackbits(np.frombuffer(_read_exactly(stream, end - first), np.uint8),
+                         bitorder="little")
     shift = start_bit - first * 8
     return np.packbits(bits[shift:shift + layout.frame_bits], bitorder="little").tobytes()
 
@@ -159,5 +176,12 @@ def _encapsulated_frame(stream: BinaryIO, layout: PixelLayout, index: int) -> by
     try:
         return get_frame(stream, index, number_of_frames=layout.number_of_frames,
                          extended_offsets=layout.extended_offsets)
-    except ValueError as exc:  # fragments that do not add up to the frames announced
+    except Exception as exc:  # fragments that are cut short or do not add up to the frames
         raise FrameNotFoundError() from exc
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:  # the file ends before the frame does
+        raise FrameNotFoundError()
+    return data

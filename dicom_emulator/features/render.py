@@ -26,7 +26,7 @@ from pydicom.pixels.processing import (
 from pydicom.uid import UID, ImplicitVRLittleEndian
 
 from dicom_emulator.errors import NotAcceptableError
-from dicom_emulator.features.frames import check_frames, locate_pixel_data
+from dicom_emulator.features.frames import check_frames, pixel_layout
 from dicom_emulator.media import JPEG
 
 RENDER_FILE_TOO_LARGE = (
@@ -78,14 +78,21 @@ def render_frame(path: Path, size: int, index: int, media_type: str, quality: in
     """
     if size > max_bytes:
         raise NotAcceptableError(RENDER_FILE_TOO_LARGE.format(max_bytes))
-    check_frames(locate_pixel_data(path), [index])
     try:
-        image = to_8bit(dcmread(path), index)
+        ds = dcmread(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # pydicom raises many types for a file it cannot parse
+        raise RenderError() from exc
+    check_frames(pixel_layout(ds), [index])
+    try:
+        image = to_8bit(ds, index)
         buffer = BytesIO()
         if media_type == JPEG:
             Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
         else:
-            Image.fromarray(image).save(buffer, format="PNG")
+            # Lossless either way; the fastest level keeps rendering quick.
+            Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
     except Exception as exc:  # decoders, LUTs and Pillow raise many types for odd data
         raise RenderError() from exc
     return buffer.getvalue()

@@ -31,6 +31,7 @@ from dicom_emulator.features.negotiation import (
 )
 from dicom_emulator.features.render import render_frame
 from dicom_emulator.features.transcode import check_size, needs_transcoding, transcode_instance
+from dicom_emulator.media import encode_multipart, multipart_content_type, new_boundary
 from dicom_emulator.responses import MultipartRelatedResponse, RawDicomJSONResponse
 from dicom_emulator.storage.index import StoredInstance
 
@@ -57,26 +58,40 @@ INVALID_PARAMETER = "The query parameter '{0}' is invalid. {1}"
 
 # What ASP.NET's int binders accept: Int32.TryParse(NumberStyles.Any) for the frame list
 # (so "2.0" is 2), Int32 type conversion for a single frame or quality.
-_CSV_INT = re.compile(r"^\s*[+-]?\d+(?:\.0*)?\s*$")
-_INT = re.compile(r"^\s*[+-]?\d+\s*$")
+_CSV_INT = re.compile(r"^\s*[+-]?[0-9]+(?:\.0*)?\s*$", re.ASCII)
+_INT = re.compile(r"^\s*[+-]?[0-9]+\s*$", re.ASCII)
 _INT32 = range(-(2**31), 2**31)
 
 
 @dataclass
 class _Part:
-    """One body part: its Content-Type and an open file positioned at its start."""
+    """One body part: its Content-Type, its first chunk and the open file for the rest."""
 
     content_type: str
     file: BinaryIO
     size: int
+    head: bytes = b""
+    whole: bool = False  # head is the whole file (and the file is closed)
+
+    def prefetch(self) -> _Part:
+        """Read the first chunk now: a small file then needs no streaming at all."""
+        self.head = self.file.read(CHUNK_SIZE)
+        if len(self.head) < CHUNK_SIZE:
+            self.file.close()
+            self.whole = True
+        return self
 
 
 def _accept(request: Request) -> list[AcceptValue]:
     return parse_accept_values(request.headers.getlist("accept"))
 
 
-def _chunks(f: BinaryIO) -> Iterator[bytes]:
-    with f:
+def _chunks(part: _Part) -> Iterator[bytes]:
+    if part.head:
+        yield part.head
+    if part.whole:
+        return
+    with part.file as f:
         while chunk := f.read(CHUNK_SIZE):
             yield chunk
 
@@ -90,7 +105,7 @@ def _dicom_type(media_type: str, transfer_syntax: str) -> str:
 
 def _open_stored(svc: Services, instance: StoredInstance, content_type: str) -> _Part:
     path = svc.blobs.path(instance.blob)
-    f = open(path, "rb")  # closed by _chunks once streamed
+    f = open(path, "rb")  # closed by _Part.prefetch or _chunks
     return _Part(content_type, f, instance.size)
 
 
@@ -118,7 +133,8 @@ def _transcoded_part(svc: Services, instance: StoredInstance, negotiated: Negoti
     except BaseException:
         out.close()
         raise
-    return _Part(_dicom_type(negotiated.media_type, negotiated.transfer_syntax), out, size)
+    return _Part(_dicom_type(negotiated.media_type, negotiated.transfer_syntax), out,
+                 size).prefetch()
 
 
 def _prepare_instances(svc: Services, uids: tuple[str, str | None, str | None],
@@ -137,8 +153,9 @@ def _prepare_instances(svc: Services, uids: tuple[str, str | None, str | None],
     if needs_transcoding(instance.transfer_syntax, negotiated.transfer_syntax):
         return [_transcoded_part(svc, instance, negotiated)]
     try:
-        return [_open_stored(svc, instance, _dicom_type(negotiated.media_type,
-                                                        instance.transfer_syntax))]
+        part = _open_stored(svc, instance, _dicom_type(negotiated.media_type,
+                                                       instance.transfer_syntax))
+        return [part.prefetch()]
     except FileNotFoundError as exc:  # deleted between the index read and the open
         raise not_found(series, sop) from exc
 
@@ -150,14 +167,25 @@ async def retrieve_instances(request: Request) -> Response:
                 else Resource.STUDY)
     negotiated = negotiate(resource, _accept(request))
     parts = await run_in_threadpool(_prepare_instances, services(request), uids, negotiated)
+    if isinstance(parts, list) and all(p.whole for p in parts):
+        return _small_response(parts, negotiated.multipart)
     if negotiated.multipart:
         # Like the service, no type= parameter: each part names its own type.
         return MultipartRelatedResponse(
-            ((p.content_type, _chunks(p.file)) for p in parts), part_type="")
+            ((p.content_type, _chunks(p)) for p in parts), part_type="")
     (part,) = parts
-    return StreamingResponse(iterate_in_threadpool(_chunks(part.file)),
+    return StreamingResponse(iterate_in_threadpool(_chunks(part)),
                              media_type=part.content_type,
                              headers={"Content-Length": str(part.size)})
+
+
+def _small_response(parts: list[_Part], multipart: bool) -> Response:
+    """Files already read whole go out in one body, without a trip per chunk."""
+    if not multipart:
+        return Response(parts[0].head, media_type=parts[0].content_type)
+    boundary = new_boundary()
+    body = encode_multipart([(p.content_type, p.head) for p in parts], boundary)
+    return Response(body, media_type=multipart_content_type(boundary))
 
 
 # -- metadata ----------------------------------------------------------------------------
@@ -244,7 +272,9 @@ async def retrieve_frames(request: Request) -> Response:
         negotiated.transfer_syntax)
     content_type = _dicom_type(negotiated.media_type, syntax)
     if negotiated.multipart:
-        return MultipartRelatedResponse(((content_type, [f]) for f in frames), part_type="")
+        boundary = new_boundary()  # frames are in memory already: one body, no streaming
+        return Response(encode_multipart([(content_type, f) for f in frames], boundary),
+                        media_type=multipart_content_type(boundary))
     return Response(frames[0], media_type=content_type)
 
 

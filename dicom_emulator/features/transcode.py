@@ -101,7 +101,7 @@ def transcode_instance(path: Path, target: str, out: BinaryIO) -> None:
                 ds.PhotometricInterpretation = "RGB"
             ds.compress(JPEG2000Lossless, arr, generate_instance_uid=False)
         ds.save_as(out, enforce_file_format=True)
-    except TranscodingError:
+    except (TranscodingError, FileNotFoundError):
         raise
     except Exception as exc:  # pydicom and the codecs raise many types for data they refuse
         raise TranscodingError() from exc
@@ -132,7 +132,7 @@ def transcode_frames(path: Path, indices: list[int], target: str) -> list[bytes]
             else:
                 frames.append(native_bytes(arr, int(meta["bits_allocated"])))
         return frames
-    except TranscodingError:
+    except (TranscodingError, FileNotFoundError):
         raise
     except Exception as exc:  # pydicom and the codecs raise many types for data they refuse
         raise TranscodingError() from exc

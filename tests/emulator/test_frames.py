@@ -192,7 +192,8 @@ def test_frame_below_one_is_400(http: TestClient, instance: Stored, numbers: str
 
 
 @pytest.mark.parametrize(("numbers", "bad"), [("abc", "abc"), ("1,,2", ""), ("1,x", "x"),
-                                              ("99999999999", "99999999999"), ("1.5", "1.5")])
+                                              ("99999999999", "99999999999"), ("1.5", "1.5"),
+                                              ("\uff11", "\uff11")])  # a full-width digit
 def test_frame_not_a_number_is_400(
     http: TestClient, instance: Stored, numbers: str, bad: str
 ) -> None:
@@ -246,3 +247,23 @@ def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
     decoded = client.retrieve_instance_frames(
         *uids, frame_numbers=[1], media_types=(("application/octet-stream", EVRLE),))
     assert decoded == [native(ds.pixel_array[0])]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_damaged_files_never_give_5xx(http: TestClient, damage: str) -> None:
+    svc = http.app.state.services
+    for name in ("CT_small.dcm", "SC_rgb_rle_2frame.dcm"):
+        stored = store_testdata(http, name)
+        (row,) = svc.index.find_instances(stored.study, stored.series, stored.sop)
+        path = svc.blobs.path(row.blob)
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) - 600] if damage == "truncate" else data[:132] +
+                         bytes(range(256)) * 8)
+        for suffix, accept in [("/frames/1", ORIGINAL["Accept"]), ("/frames/1", NATIVE["Accept"]),
+                               ("/rendered", "image/png"), ("", "application/dicom"),
+                               ("", f"application/dicom; transfer-syntax={J2K_LOSSLESS}")]:
+            response = http.get(stored.url + suffix, headers={"Accept": accept})
+            # Streaming the stored bytes as they are is fine; decoding them is not.
+            assert response.status_code < 500, (name, suffix, accept, response.text)
+            if suffix:
+                assert response.status_code in (404, 406), (name, suffix, accept)
