@@ -127,7 +127,7 @@ class StoreService:
                  api: int) -> tuple[Outcome, NewInstance | None]:
         outcome = Outcome()
         try:
-            ds = dcmread(path, stop_before_pixels=True, defer_size=4096)
+            ds = _read_header(path)
             ds.StudyInstanceUID  # noqa: B018 - forces a parse of the header up to here
         except Exception as exc:  # pydicom raises many types for files it cannot read
             log.info("unreadable instance: %s", exc)
@@ -192,7 +192,7 @@ class StoreService:
             columns[searchable.column] = value
         frames, _ = first_value(ds, 0x00280008)
         size = path.stat().st_size
-        blob = self.blobs.commit(path, zero_preamble=bool(ds.preamble))
+        blob = self.blobs.commit(path, has_preamble=ds.preamble is not None)
         return NewInstance(
             study_uid=outcome.study_uid or "", series_uid=outcome.series_uid or "",
             sop_uid=outcome.sop_uid or "", sop_class_uid=outcome.sop_class_uid or "",
@@ -206,6 +206,19 @@ class StoreService:
             metadata=_json(metadata),
             extra=[writer(metadata) for writer in self.index_writers],
         )
+
+
+def _read_header(path: Path) -> Dataset:
+    """The header of a Part 10 file, pixel data left unread.
+
+    A file meta group without the 128-byte preamble and ``DICM`` prefix is accepted too:
+    it is what ``pydicom.dcmwrite`` makes of an in-memory dataset, so what dicomweb-client's
+    ``store_instances`` sends for one.
+    """
+    with open(path, "rb") as f:
+        head = f.read(132)
+    no_preamble = head[128:132] != b"DICM" and head[:2] == b"\x02\x00"
+    return dcmread(path, stop_before_pixels=True, defer_size=4096, force=no_preamble)
 
 
 def _json(value: DicomJson) -> str:

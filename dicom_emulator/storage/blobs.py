@@ -7,6 +7,7 @@ UIDs never touches a file a cleanup may still remove.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,23 +35,33 @@ class BlobStore:
     def path(self, name: str) -> Path:
         return self.root / name
 
-    def commit(self, spooled: Path, zero_preamble: bool) -> str:
+    def commit(self, spooled: Path, has_preamble: bool) -> str:
         """Make a spooled temp file durable under a new name and return that name.
 
         The Azure service zeroes the 128-byte preamble of every stored file (a preamble can
-        carry an executable header); doing it here keeps retrieve byte-identical to storage.
+        carry an executable header). A file sent without one gets a zeroed preamble and the
+        ``DICM`` prefix, so that every stored file is a Part 10 file.
         """
         name = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.dcm"
         target = self.root / name
         target.parent.mkdir(exist_ok=True)
+        if not has_preamble:
+            spooled = self._with_preamble(spooled)
         with open(spooled, "r+b") as f:
-            if zero_preamble:
-                f.write(b"\0" * PREAMBLE_LENGTH)
+            f.write(b"\0" * PREAMBLE_LENGTH)
             f.flush()
             os.fsync(f.fileno())
         os.replace(spooled, target)
         _fsync_dir(target.parent)
         return name
+
+    def _with_preamble(self, spooled: Path) -> Path:
+        framed = spooled.with_suffix(".framed")
+        with open(spooled, "rb") as src, open(framed, "wb") as dst:
+            dst.write(b"\0" * PREAMBLE_LENGTH + b"DICM")
+            shutil.copyfileobj(src, dst, 1 << 20)
+        spooled.unlink()
+        return framed
 
     def remove(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)

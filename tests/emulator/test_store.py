@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
 
+import pydicom
 import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.media import encode_multipart
-from tests.factory import make_instance
+from tests.factory import make_dataset, make_instance
 
 DICOM_JSON = {"Accept": "application/dicom+json"}
 SINGLE = {**DICOM_JSON, "Content-Type": "application/dicom"}
@@ -266,3 +268,19 @@ def test_stored_file_has_a_zeroed_preamble_and_is_otherwise_identical(
 def test_unknown_version_prefix_is_404(http: TestClient) -> None:
     assert http.post("/v3/studies", content=make_instance(), headers=SINGLE).status_code == 404
     assert http.post("/studies", content=make_instance(), headers=SINGLE).status_code == 404
+
+
+def test_file_meta_without_preamble_is_stored_as_part10(
+    http: TestClient, settings: EmulatorSettings
+) -> None:
+    """What ``pydicom.dcmwrite`` makes of an in-memory dataset (dicomweb-client sends it)."""
+    ds = make_dataset()
+    buffer = BytesIO()
+    pydicom.dcmwrite(buffer, ds)
+    raw = buffer.getvalue()
+    assert raw[128:132] != b"DICM"
+    assert http.post("/v2/studies", content=raw, headers=SINGLE).status_code == 200
+    (stored,) = blob_files(settings)
+    data = stored.read_bytes()
+    assert data[:132] == b"\0" * 128 + b"DICM" and data[132:] == raw
+    assert pydicom.dcmread(stored).SOPInstanceUID == ds.SOPInstanceUID
