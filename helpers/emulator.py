@@ -7,28 +7,40 @@ until ``python -m helpers.emulator stop`` or ``make reset``. This module never i
 ``dicom_emulator``: the client side talks to it only over HTTP, as it would to Azure.
 
 Command line: ``python -m helpers.emulator {start,stop,status}`` (settings as usual).
+
+:func:`ensure_workshop_app` provisions the app the notebooks authenticate as (the
+``DICOM Data Owner`` role, its secret kept in the data folder, which git ignores), so
+notebooks just work with auth on while notebook 00 still shows each step by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 
-from helpers.config import PROJECT_ROOT, Settings, load_settings
+from helpers.config import DICOM_SCOPE, PROJECT_ROOT, Settings, load_settings
 
-__all__ = ["emulator_url", "ensure_emulator", "is_running", "stop_emulator"]
+__all__ = ["emulator_url", "ensure_emulator", "ensure_workshop_app", "is_running",
+           "stop_emulator"]
 
 HOST = "127.0.0.1"
 PID_FILE = "emulator.pid"
 LOG_FILE = "emulator.log"
+WORKSHOP_APP_FILE = "workshop-app.json"
+WORKSHOP_APP_NAME = "dicom-workshop"
+WORKSHOP_APP_ROLE = "DICOM Data Owner"
 
 
 def emulator_url(settings: Settings) -> str:
@@ -149,6 +161,116 @@ def _is_emulator_process(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def ensure_workshop_app(settings: Settings, url: str) -> dict[str, str]:
+    """The workshop app's credentials, provisioned with the Owner role when needed.
+
+    The first call registers the app ``dicom-workshop`` on the emulator at ``url``,
+    assigns it ``DICOM Data Owner`` and keeps what ``create-for-rbac`` printed in
+    ``<data dir>/workshop-app.json`` (readable only by you). Later calls reuse that while
+    it still gets a token; after ``make reset``, or if the secret was replaced, the app is
+    provisioned again. Kernels calling it at the same time agree on one app.
+
+    Parameters
+    ----------
+    settings : Settings
+        Selects the data folder that keeps the credentials.
+    url : str
+        The emulator's root URL, e.g. ``http://127.0.0.1:8080``.
+
+    Returns
+    -------
+    dict
+        ``appId``, ``displayName``, ``password`` and ``tenant``, as the Azure CLI prints.
+
+    Raises
+    ------
+    RuntimeError
+        The emulator refused to manage apps (its admin API answers only on loopback).
+    """
+    path = settings.emulator_data_dir / WORKSHOP_APP_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    admin = f"{url}/admin/identity"
+    with _locked(path.with_name(WORKSHOP_APP_FILE + ".lock")):
+        app = _read_app(path)
+        if app is None or not _gets_token(url, app):
+            app = _admin("POST", f"{admin}/service-principals",
+                         {"displayName": WORKSHOP_APP_NAME})
+            _write_private(path, json.dumps(app, indent=2))
+        # Every time: a lesson may have removed it, and the notebooks need it.
+        _admin("POST", f"{admin}/role-assignments",
+               {"assignee": app["appId"], "role": WORKSHOP_APP_ROLE}, ok=(201, 409))
+    return app
+
+
+def _read_app(path: Path) -> dict[str, str] | None:
+    try:
+        app = json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    complete = isinstance(app, dict) and all(
+        isinstance(app.get(key), str) for key in ("appId", "password", "tenant"))
+    return app if complete else None
+
+
+def _gets_token(url: str, app: dict[str, str]) -> bool:
+    """Whether the stored app still works here (same tenant, app known, same secret)."""
+    response = requests.post(f"{url}/{app['tenant']}/oauth2/v2.0/token", timeout=30, data={
+        "grant_type": "client_credentials", "client_id": app["appId"],
+        "client_secret": app["password"], "scope": DICOM_SCOPE})
+    if response.status_code in (400, 401):  # unknown tenant or app, or a replaced secret
+        return False
+    response.raise_for_status()
+    return True
+
+
+def _admin(method: str, url: str, body: dict[str, str], ok: tuple[int, ...] = (201,),
+           ) -> dict[str, Any]:
+    response = requests.request(method, url, json=body, timeout=30)
+    if response.status_code == 403:
+        raise RuntimeError(f"{url} refused to register the workshop app: the emulator's "
+                           "admin API answers only on this machine's loopback address. Create "
+                           "an app with 'python -m dicom_emulator ad sp create-for-rbac' where "
+                           "the emulator runs, and give its credentials to EmulatorCredential.")
+    if response.status_code not in ok:
+        response.raise_for_status()
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write atomically, readable only by the owner (mkstemp creates files as 0600)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` across processes (several kernels, one app)."""
+    with path.open("a+b") as handle:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _tail(path: Path, lines: int = 15) -> str:
