@@ -123,7 +123,7 @@ def read_stored_frames(path: Path, layout: PixelLayout, indices: list[int]) -> l
     return frames
 
 
-def retrieve_frames(path: Path, size: int, indices: list[int], requested: str,
+def get_frames(path: Path, size: int, indices: list[int], requested: str,
                     max_transcode_bytes: int) -> tuple[list[bytes], str]:
     """The frames a WADO-RS frames request returns, and their transfer syntax.
 

@@ -8,6 +8,7 @@ streamed in chunks as they are on disk; only a transcoding retrieve reads a file
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from starlette.responses import Response, StreamingResponse
 
 from dicom_emulator.context import not_found, path_uids, require_dicom_json_accept, services
 from dicom_emulator.errors import BadRequestError, NotAcceptableError
-from dicom_emulator.features.frames import retrieve_frames as read_frames
+from dicom_emulator.features.frames import get_frames
 from dicom_emulator.features.negotiation import (
     AcceptValue,
     Negotiated,
@@ -104,9 +105,8 @@ def _dicom_type(media_type: str, transfer_syntax: str) -> str:
 
 
 def _open_stored(svc: Services, instance: StoredInstance, content_type: str) -> _Part:
-    path = svc.blobs.path(instance.blob)
-    f = open(path, "rb")  # closed by _Part.prefetch or _chunks
-    return _Part(content_type, f, instance.size)
+    f = open(svc.blobs.path(instance.blob), "rb")  # closed by _Part.prefetch or _chunks
+    return _Part(content_type, f, os.fstat(f.fileno()).st_size)
 
 
 def _stored_parts(svc: Services, instances: list[StoredInstance],
@@ -115,11 +115,12 @@ def _stored_parts(svc: Services, instances: list[StoredInstance],
     for instance in instances:
         syntax = instance.transfer_syntax if negotiated.original else negotiated.transfer_syntax
         try:
-            yield _open_stored(svc, instance, _dicom_type(negotiated.media_type, syntax))
+            part = _open_stored(svc, instance, _dicom_type(negotiated.media_type, syntax))
         except FileNotFoundError:
             # Deleted after the index was read: the delete won the race, so the instance
             # is no longer part of the study. Its siblings are still sent.
             continue
+        yield part
 
 
 def _transcoded_part(svc: Services, instance: StoredInstance, negotiated: Negotiated) -> _Part:
@@ -252,8 +253,8 @@ def _load_frames(svc: Services, uids: tuple[str, str | None, str | None],
                  indices: list[int], transfer_syntax: str) -> tuple[list[bytes], str]:
     instance = _instance(svc, uids)
     try:
-        return read_frames(svc.blobs.path(instance.blob), instance.size, indices,
-                           transfer_syntax, svc.settings.max_transcode_bytes)
+        return get_frames(svc.blobs.path(instance.blob), instance.size, indices,
+                          transfer_syntax, svc.settings.max_transcode_bytes)
     except FileNotFoundError as exc:  # deleted between the index read and the open
         raise not_found(uids[1], uids[2]) from exc
 
