@@ -249,6 +249,7 @@ def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
     assert decoded == [native(ds.pixel_array[0])]
 
 
+@pytest.mark.filterwarnings("ignore:End of file reached before delimiter")
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_damaged_files_never_give_5xx(http: TestClient, damage: str) -> None:
     svc = http.app.state.services
