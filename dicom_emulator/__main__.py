@@ -15,6 +15,7 @@ import uvicorn
 
 from dicom_emulator.app import create_app
 from dicom_emulator.identity.cli import add_identity_commands
+from dicom_emulator.identity.tls import HttpsServer
 from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings
 
 log = logging.getLogger("dicom_emulator")
@@ -38,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="require bearer tokens (default on)")
     serve.add_argument("--token-lifetime", type=int, default=None,
                        help="lifetime in seconds of issued tokens (default 3600)")
+    serve.add_argument("--https-port", type=int, default=None,
+                       help="also serve HTTPS here, with a local CA (0 picks a free port)")
     serve.set_defaults(func=_serve)
     add_identity_commands(commands)
     return parser
@@ -50,6 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         auth=None if args.auth is None else args.auth == "on",
         token_lifetime=args.token_lifetime,
+        https_port=args.https_port,
     )
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
@@ -60,6 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
         lifespan="on",
     ))
+    https = HttpsServer(app, settings) if settings.https_port is not None else None
 
     async def run() -> None:
         serving = asyncio.create_task(server.serve())
@@ -68,7 +73,11 @@ def _serve(args: argparse.Namespace) -> int:
         if server.started:  # the contract: print the base URL once requests are answered
             port = server.servers[0].sockets[0].getsockname()[1]  # the real one when 0 was asked
             print(f"DICOM service emulator ready at http://{settings.host}:{port}", flush=True)
+            if https is not None:
+                await https.start()
         await serving
+        if https is not None:
+            await https.stop()
 
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
     # previous handler: make that handler a clean exit rather than a traceback or a kill.

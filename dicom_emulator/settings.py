@@ -37,6 +37,9 @@ class EmulatorSettings:
         Whether bearer tokens are required (Azure always requires them).
     token_lifetime : int
         Lifetime in seconds of tokens the local identity service issues.
+    https_port : int or None
+        Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
+        data dir, for clients that insist on an https:// authority; None: HTTP only.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -46,6 +49,7 @@ class EmulatorSettings:
     token_lifetime: int = DEFAULT_TOKEN_LIFETIME
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
+    https_port: int | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -56,6 +60,7 @@ class EmulatorSettings:
             "port": int(_env("PORT", str(DEFAULT_PORT))),
             "auth": _env("AUTH", "on").lower() not in ("off", "0", "false", "no"),
             "token_lifetime": int(_env("TOKEN_LIFETIME", str(DEFAULT_TOKEN_LIFETIME))),
+            "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))

@@ -73,6 +73,10 @@ def identity_json(identity: Identity, origin: str | None = None) -> dict[str, An
                              "tokenLifetime": identity.token_lifetime}
     if origin is not None:
         shown["authority"] = f"{origin}/{identity.tenant_id}"
+    if identity.https_origin is not None:
+        # For azure.identity's credentials, which accept only an https:// authority.
+        shown["httpsAuthority"] = identity.https_origin
+        shown["caCertificate"] = str(identity.ca_certificate)
     return shown
 
 

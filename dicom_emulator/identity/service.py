@@ -36,6 +36,9 @@ class Identity:
         self.token_lifetime = token_lifetime
         self.directory = Directory(data_dir / DIRECTORY_FILE)
         self._key_lock = threading.Lock()
+        # Set when ``serve --https-port`` serves HTTPS too (see identity.tls).
+        self.https_origin: str | None = None
+        self.ca_certificate: Path | None = None
         if load_key:
             self.signing_key  # noqa: B018 (a cached property: evaluated for its effect)
 
