@@ -12,7 +12,7 @@ them with ``from helpers import render, samples``. Nothing here imports the emul
 
 from __future__ import annotations
 
-from helpers.client import DICOMwebClient, make_client, make_session, service_url
+from helpers.client import DICOMwebClient, make_client, make_session, service_url, store_files
 from helpers.config import Secret, Settings, load_settings, mask
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "render",
     "samples",
     "service_url",
+    "store_files",
 ]

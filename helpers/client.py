@@ -7,21 +7,25 @@ dicomweb-client. Notebooks cannot tell Azure from the emulator.
 
 from __future__ import annotations
 
-import importlib.util
+import os
+import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import dicomweb_client
 import requests
 from dicomweb_client.session_utils import create_session, create_session_from_auth
+from pydicom import dcmread
 from pydicom.dataset import Dataset
 from requests.auth import AuthBase
+from tqdm import tqdm
 
 from helpers.config import Settings
 
-__all__ = ["AS_STORED", "FRAMES_AS_STORED", "DICOMwebClient", "make_client", "make_session",
-           "service_url"]
+__all__ = ["AS_STORED", "FRAMES_AS_STORED", "STORE_FAILURE_REASONS", "DICOMwebClient",
+           "StoreSummary", "make_client", "make_session", "service_url", "store_files"]
 
 MediaTypes = tuple[str | tuple[str, str], ...]
 
@@ -29,6 +33,16 @@ MediaTypes = tuple[str | tuple[str, str], ...]
 # transcodes to Explicit VR Little Endian, and answers 406 when it cannot.
 AS_STORED: MediaTypes = (("application/dicom", "*"),)
 FRAMES_AS_STORED: MediaTypes = (("application/octet-stream", "*"),)
+
+# FailureReason (0008,1197) values of the Azure service's STOW response.
+STORE_FAILURE_REASONS = {
+    272: "processing failure: the part could not be read as a DICOM file",
+    43264: "validation failed: a required attribute is missing or invalid",
+    43265: "the instance's StudyInstanceUID differs from the one in the URL",
+    45070: "an instance with these UIDs already exists (delete it first)",
+    45071: "the instance is being created by another request",
+}
+ALREADY_STORED = 45070
 
 
 class DICOMwebClient(dicomweb_client.DICOMwebClient):
@@ -141,14 +155,76 @@ def make_client(settings: Settings, auth: AuthBase | None = None) -> DICOMwebCli
                           session=make_session(settings, auth))
 
 
-def _default_auth(settings: Settings) -> AuthBase | None:
-    if settings.auth_mode == "none":
-        return None
-    if importlib.util.find_spec("helpers.auth") is None:
-        # Until the identity helpers exist the local emulator accepts every request.
-        if settings.is_local:
-            return None
-        raise RuntimeError(f"DICOM_AUTH={settings.auth_mode} needs helpers/auth.py")
-    from helpers.auth import make_auth  # type: ignore[import-not-found]
+@dataclass
+class StoreSummary:
+    """What :func:`store_files` did: counts, and the failures other than 45070."""
 
-    return make_auth(settings)  # type: ignore[no-any-return]
+    stored: int = 0
+    already_stored: int = 0
+    failed: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return (f"{self.stored} stored, {self.already_stored} already stored, "
+                f"{len(self.failed)} failed")
+
+
+def store_files(client: dicomweb_client.DICOMwebClient,
+                paths: Sequence[str | os.PathLike[str]], batch_size: int = 10,
+                progress: bool = False) -> StoreSummary:
+    """Store DICOM files, several per STOW-RS request, tolerating earlier copies.
+
+    Re-running is safe: instances already in the service (failure reason 45070) are
+    counted, not raised. Use it to seed a notebook; 01-store-stow-rs shows the calls.
+
+    Parameters
+    ----------
+    client : DICOMwebClient
+        From :func:`make_client`.
+    paths : sequence of path
+        Part 10 files.
+    batch_size : int
+        Instances per request.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    StoreSummary
+
+    Raises
+    ------
+    ValueError
+        ``batch_size`` is not positive.
+    requests.HTTPError
+        The service refused a request as a whole (401, 403, 413, 415...).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    summary = StoreSummary()
+    batches = [paths[i:i + batch_size] for i in range(0, len(paths), batch_size)]
+    for batch in tqdm(batches, unit="request", disable=not progress):
+        with warnings.catch_warnings():
+            # The service's ErrorComment texts are longer than their VR (LO) allows.
+            warnings.filterwarnings("ignore", message="The value length", category=UserWarning)
+            try:
+                response = client.store_instances([dcmread(p) for p in batch])
+            except requests.HTTPError as error:
+                # 409 means every instance failed; the body still says why, per instance.
+                if error.response is None or error.response.status_code != 409:
+                    raise
+                response = Dataset.from_json(error.response.json())
+        summary.stored += len(response.get("ReferencedSOPSequence", []))
+        for item in response.get("FailedSOPSequence", []):
+            if item.FailureReason == ALREADY_STORED:
+                summary.already_stored += 1
+            else:
+                summary.failed[str(item.get("ReferencedSOPInstanceUID", "?"))] = int(
+                    item.FailureReason)
+    return summary
+
+
+def _default_auth(settings: Settings) -> AuthBase | None:
+    # Imported here: helpers.auth uses service_url() from this module.
+    from helpers.auth import make_auth
+
+    return make_auth(settings)

@@ -41,6 +41,7 @@ LOG_FILE = "emulator.log"
 WORKSHOP_APP_FILE = "workshop-app.json"
 WORKSHOP_APP_NAME = "dicom-workshop"
 WORKSHOP_APP_ROLE = "DICOM Data Owner"
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def emulator_url(settings: Settings) -> str:
@@ -95,6 +96,9 @@ def ensure_emulator(settings: Settings, timeout: float = 60.0) -> str:
             # process group) must not stop the service other notebooks are using.
             start_new_session=True,
         )
+    # Kept so that it is reaped when stopped from this process, and so that the Popen
+    # object is not collected (with a ResourceWarning) while the service runs on.
+    _STARTED[process.pid] = process
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if is_running(url, timeout=1.0):
@@ -140,9 +144,13 @@ def stop_emulator(settings: Settings, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not _is_emulator_process(pid):
-            return True
+            break
         time.sleep(0.1)
-    os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+    else:
+        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+    started = _STARTED.pop(pid, None)
+    if started is not None:
+        started.wait(timeout)
     return True
 
 

@@ -41,8 +41,8 @@ from helpers.config import PROJECT_ROOT
 
 __all__ = [
     "AZURE_SHAPES", "AZURE_STUDY_UID", "CT_PHANTOM", "CR_MONOCHROME1", "PYDICOM_EXAMPLES",
-    "SampleUIDs", "azure_shapes", "cr_monochrome1", "ct_phantom", "default_dir", "generate",
-    "pydicom_examples",
+    "SampleUIDs", "all_paths", "azure_shapes", "cr_monochrome1", "ct_phantom", "default_dir",
+    "generate", "pydicom_examples",
 ]
 
 AZURE_STUDY_UID = "1.2.826.0.1.3680043.8.498.13230779778012324449356534479549187420"
@@ -165,6 +165,11 @@ def generate(out_dir: Path | None = None, force: bool = False) -> list[Path]:
         for path in folder.glob("**/*.dcm"):
             path.unlink()
     return [*azure_shapes(folder).values(), *ct_phantom(folder), cr_monochrome1(folder)]
+
+
+def all_paths(out_dir: Path | None = None) -> list[Path]:
+    """Every sample file: the generated ones (written when missing) and pydicom's."""
+    return [*generate(out_dir), *pydicom_examples().values()]
 
 
 # --- building datasets -------------------------------------------------------------
