@@ -220,9 +220,17 @@ def show_windows(ds: Dataset, windows: Sequence[WindowChoice], frame: int = 0) -
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(windows), figsize=(4 * len(windows), 4), squeeze=False)
+    presets = file_windows(ds)
     for ax, window in zip(axes[0], windows, strict=True):
-        label = file_windows(ds)[window] if isinstance(window, int) else window
-        show(ds, frame, window, ax=ax, title=str(label) if label is not None else "file")
+        if isinstance(window, int):
+            label = str(presets[window])
+        elif window is None:
+            label = f"{presets[0]} (file default)" if presets else "full range"
+        elif isinstance(window, tuple):
+            label = f"C {window[0]:g} / W {window[1]:g}"
+        else:
+            label = str(window)
+        show(ds, frame, window, ax=ax, title=label)
     fig.tight_layout()
     return fig
 

@@ -1,0 +1,42 @@
+"""nbval runs (``pytest --nbval-lax notebooks/``) get a fresh local emulator.
+
+Unless ``DICOM_SERVICE_URL`` points the notebooks at a real service, the run uses an
+emulator with auth on, on a free port, with its state in a temporary folder, so it never
+touches your ``.dicom-emulator`` or the emulator ``make lab`` uses. The notebook kernels
+inherit these variables; the emulator is stopped when the run ends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+
+import pytest
+
+from helpers.config import load_settings
+from helpers.emulator import stop_emulator
+
+_created: list[str] = []
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if load_settings().service_url:
+        return
+    data_dir = tempfile.mkdtemp(prefix="nbval-emulator-")
+    _created.append(data_dir)
+    os.environ["DICOM_EMULATOR_DATA_DIR"] = data_dir
+    os.environ["DICOM_EMULATOR_PORT"] = str(_free_port())
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for data_dir in _created:
+        stop_emulator(load_settings())
+        shutil.rmtree(data_dir, ignore_errors=True)
