@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= .dicom-emulator
 
-.PHONY: lab test serve lint bench reset clean
+.PHONY: lab test demo serve lint bench reset clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,14 @@ $(STAMP): requirements.txt pyproject.toml
 lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
 	$(BIN)/jupyter lab notebooks/
 
-test: $(STAMP)  ## lint, then every test
+test: $(STAMP)  ## lint, then every test, then the notebooks (nbval, fresh emulator, auth on)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
+	$(BIN)/python tools/check_notebooks.py
+
+demo: $(STAMP)  ## execute every notebook into build/ (.ipynb and .html with images)
+	$(BIN)/python tools/build_demo.py --out build
 
 serve: $(STAMP)  ## the emulator in the foreground
 	$(BIN)/python -m dicom_emulator serve --data-dir $(DATA_DIR)
@@ -29,7 +34,9 @@ lint: $(STAMP)
 bench: $(STAMP)  ## benchmarks (never part of the tests)
 	$(BIN)/python -m bench
 
-reset:  ## wipe the local emulator's state
+reset:  ## stop the local emulator and wipe its state
+	if test -x $(BIN)/python; then DICOM_EMULATOR_DATA_DIR="$(abspath $(DATA_DIR))" \
+		$(BIN)/python -m helpers.emulator stop; fi
 	rm -rf $(DATA_DIR)
 
 clean:
