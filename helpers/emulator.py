@@ -32,7 +32,7 @@ import requests
 
 from helpers.config import DICOM_SCOPE, PROJECT_ROOT, Settings, load_settings
 
-__all__ = ["emulator_url", "ensure_emulator", "ensure_workshop_app", "is_running",
+__all__ = ["emulator_cli", "emulator_url", "ensure_emulator", "ensure_workshop_app", "is_running",
            "stop_emulator"]
 
 HOST = "127.0.0.1"
@@ -210,6 +210,33 @@ def ensure_workshop_app(settings: Settings, url: str) -> dict[str, str]:
         _admin("POST", f"{admin}/role-assignments",
                {"assignee": app["appId"], "role": WORKSHOP_APP_ROLE}, ok=(201, 409))
     return app
+
+
+def emulator_cli(settings: Settings, *args: str) -> Any:
+    """Run the emulator's Azure-CLI-like command on the settings' data folder.
+
+    ``emulator_cli(settings, "ad", "sp", "create-for-rbac", "--display-name", "x")`` is
+    the local twin of ``az ad sp create-for-rbac --display-name x``; ``"role",
+    "assignment", "create", ...`` of ``az role assignment create ...``. A running
+    emulator sees the change on its next request.
+
+    Returns
+    -------
+    object
+        The command's JSON output, parsed (None when it printed nothing).
+
+    Raises
+    ------
+    RuntimeError
+        The command failed; the message is its error output.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "dicom_emulator", "--data-dir", str(settings.emulator_data_dir),
+         *args], capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"python -m dicom_emulator {' '.join(args)} failed: "
+                           f"{done.stderr.strip()}")
+    return json.loads(done.stdout) if done.stdout.strip() else None
 
 
 def _read_app(path: Path) -> dict[str, str] | None:

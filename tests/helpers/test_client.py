@@ -15,10 +15,16 @@ import requests
 from requests.auth import AuthBase
 
 from helpers import samples
-from helpers.auth import make_auth
+from helpers.auth import BearerTokenAuth, EmulatorCredential, make_auth
 from helpers.client import make_client, make_session, service_url, store_files
 from helpers.config import Settings
-from helpers.emulator import PID_FILE, ensure_emulator, is_running, stop_emulator
+from helpers.emulator import (
+    PID_FILE,
+    emulator_cli,
+    ensure_emulator,
+    is_running,
+    stop_emulator,
+)
 
 pytestmark = pytest.mark.live
 
@@ -181,3 +187,20 @@ def test_store_files_reports_other_failures(local: Settings, tmp_path: Path) -> 
     assert summary.failed == {"1.2.3.4.5.6": 43264} and summary.stored == 0
     with pytest.raises(ValueError, match="batch_size"):
         store_files(make_client(local), [path], batch_size=0)
+
+
+def test_emulator_cli_manages_apps_and_roles_like_az(local: Settings) -> None:
+    root = ensure_emulator(local)
+    app = emulator_cli(local, "ad", "sp", "create-for-rbac", "--display-name", "cli-test")
+    assert set(app) == {"appId", "displayName", "password", "tenant"}
+    credential = EmulatorCredential(root, app["tenant"], app["appId"], app["password"])
+    client = make_client(local, auth=BearerTokenAuth(credential))
+    with pytest.raises(requests.HTTPError) as error:
+        client.search_for_studies()
+    assert error.value.response.status_code == 403  # a valid token, but no role yet
+    emulator_cli(local, "role", "assignment", "create", "--assignee", app["appId"],
+                 "--role", "DICOM Data Reader")
+    assert isinstance(client.search_for_studies(), list)
+    with pytest.raises(RuntimeError, match="role"):
+        emulator_cli(local, "role", "assignment", "create", "--assignee", app["appId"],
+                     "--role", "DICOM Data Janitor")
