@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from dicom_emulator.identity.tokens import (
     issuer_for,
     verify_token,
 )
+
+# Distinct valid tokens remembered at once; a workshop has a few callers.
+_VERIFIED_CACHE_SIZE = 1024
 
 
 class Identity:
@@ -36,6 +40,7 @@ class Identity:
         self.token_lifetime = token_lifetime
         self.directory = Directory(data_dir / DIRECTORY_FILE)
         self._key_lock = threading.Lock()
+        self._verified: dict[str, Caller] = {}
         # Set when ``serve --https-port`` serves HTTPS too (see identity.tls).
         self.https_origin: str | None = None
         self.ca_certificate: Path | None = None
@@ -61,7 +66,20 @@ class Identity:
         return issue_token(self.signing_key, self.tenant_id, principal, self.token_lifetime)
 
     def verify(self, token: str) -> Caller:
-        return verify_token(self.signing_key, self.tenant_id, token)
+        """The caller a token speaks for; raises ``TokenRejectedError`` (a 401).
+
+        A caller keeps one token for up to an hour: tokens that passed are remembered
+        and, until they expire, only their lifetime is checked again. Only verified
+        tokens are remembered, so the cache cannot be fed forgeries.
+        """
+        caller = self._verified.get(token)
+        if caller is not None and caller.valid_at(time.time()):
+            return caller
+        caller = verify_token(self.signing_key, self.tenant_id, token)
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = caller
+        return caller
 
     def close(self) -> None:
         self.directory.close()

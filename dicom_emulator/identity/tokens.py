@@ -53,6 +53,12 @@ class Caller:
     app_id: str
     tenant_id: str
     claims: dict[str, Any]
+    not_before: int
+    expires_on: int
+
+    def valid_at(self, now: float) -> bool:
+        """Whether the token's lifetime covers ``now`` (as PyJWT checks it, no leeway)."""
+        return self.not_before <= now < self.expires_on
 
 
 class TokenRejectedError(Exception):
@@ -98,7 +104,7 @@ def _when(value: object) -> str:
 
 
 def verify_token(key: SigningKey, tenant_id: str, token: str) -> Caller:
-    """Check signature, lifetime, audience, issuer and tenant; return the principal.
+    """Check signature, lifetime, audience, issuer and tenant; return the caller.
 
     Raises
     ------
@@ -106,44 +112,49 @@ def verify_token(key: SigningKey, tenant_id: str, token: str) -> Caller:
         With the description ASP.NET would put in ``WWW-Authenticate``.
     """
     try:
-        header = jwt.get_unverified_header(token)
-        unverified = jwt.decode(token, options={"verify_signature": False})
+        # Only RS256 with our key: "alg": "none", and HS256 tokens "signed" with the public
+        # key, fail here whatever their header claims.
+        decoded = jwt.decode_complete(
+            token, key.public_key, algorithms=[ALGORITHM], audience=AUDIENCE,
+            issuer=issuer_for(tenant_id), leeway=0,
+            options={"require": ["exp", "aud", "iss", "tid", "oid"]})
     except jwt.InvalidTokenError as error:
-        raise TokenRejectedError() from error
-    # Only RS256 with our key: this refuses "alg": "none" and HS256 tokens "signed" with
-    # the public key before any key is chosen, whatever the header claims.
-    if header.get("alg") != ALGORITHM:
-        raise TokenRejectedError("The signature is invalid")
+        raise TokenRejectedError(_describe(error, token, key)) from error
+    header, claims = decoded["header"], decoded["payload"]
     if header.get("kid") != key.kid:
         raise TokenRejectedError("The signature key was not found")
-    issuer = issuer_for(tenant_id)
-    try:
-        claims = jwt.decode(token, key.public_key, algorithms=[ALGORITHM], audience=AUDIENCE,
-                            issuer=issuer, leeway=0,
-                            options={"require": ["exp", "aud", "iss", "tid", "oid"]})
-    except jwt.InvalidSignatureError as error:
-        raise TokenRejectedError("The signature is invalid") from error
-    except jwt.ExpiredSignatureError as error:
-        raise TokenRejectedError(
-            f"The token expired at '{_when(unverified.get('exp'))}'") from error
-    except jwt.ImmatureSignatureError as error:
-        not_before = unverified.get("nbf", unverified.get("iat"))
-        raise TokenRejectedError(f"The token is not valid before '{_when(not_before)}'") from error
-    except jwt.InvalidAudienceError as error:
-        raise TokenRejectedError(
-            f"The audience '{unverified.get('aud') or 'empty'}' is invalid") from error
-    except jwt.InvalidIssuerError as error:
-        raise TokenRejectedError(f"The issuer '{unverified.get('iss')}' is invalid") from error
-    except jwt.MissingRequiredClaimError as error:
-        raise TokenRejectedError(_missing(error.claim)) from error
-    except jwt.InvalidTokenError as error:
-        raise TokenRejectedError() from error
     if claims["tid"] != tenant_id:
         raise TokenRejectedError(f"The issuer '{claims['iss']}' is invalid")
     if not isinstance(claims["oid"], str):
         raise TokenRejectedError()
     return Caller(object_id=claims["oid"], app_id=str(claims.get("appid", "")),
-                     tenant_id=tenant_id, claims=claims)
+                  tenant_id=tenant_id, claims=claims,
+                  not_before=max(int(claims.get("nbf", 0)), int(claims.get("iat", 0))),
+                  expires_on=int(claims["exp"]))
+
+
+def _describe(error: jwt.InvalidTokenError, token: str, key: SigningKey) -> str | None:
+    """ASP.NET's description of why a token failed (None where it gives none)."""
+    try:
+        header = jwt.get_unverified_header(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return None  # not a JWT at all
+    if isinstance(error, jwt.InvalidAlgorithmError | jwt.InvalidSignatureError):
+        if header.get("alg") == ALGORITHM and header.get("kid") != key.kid:
+            return "The signature key was not found"
+        return "The signature is invalid"
+    if isinstance(error, jwt.ExpiredSignatureError):
+        return f"The token expired at '{_when(claims.get('exp'))}'"
+    if isinstance(error, jwt.ImmatureSignatureError):
+        return f"The token is not valid before '{_when(claims.get('nbf', claims.get('iat')))}'"
+    if isinstance(error, jwt.InvalidAudienceError):
+        return f"The audience '{claims.get('aud') or 'empty'}' is invalid"
+    if isinstance(error, jwt.InvalidIssuerError):
+        return f"The issuer '{claims.get('iss')}' is invalid"
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return _missing(error.claim)
+    return None
 
 
 def _missing(claim: str) -> str | None:
