@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from dicom_emulator.context import services
 from dicom_emulator.identity.directory import (
     SUBSCRIPTION,
     DirectoryError,
@@ -108,7 +109,7 @@ def _admin(endpoint: Callable[[Request, Identity], Awaitable[Response]]) -> Endp
                 "content-type", "").split(";")[0].strip().lower() != "application/json":
             return _error(415, "UnsupportedMediaType", "Send the body as application/json.")
         try:
-            return await endpoint(request, request.app.state.services.identity)
+            return await endpoint(request, services(request).identity)
         except (DirectoryError, UnknownRoleError) as error:
             return _error(error.status, error.code, str(error))
     return guarded

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from dicom_emulator.context import services
 from dicom_emulator.identity.directory import InvalidSecretError
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE
@@ -63,12 +64,8 @@ def _missing(parameter: str) -> EntraError:
                       f"The request body must contain the following parameter: '{parameter}'.")
 
 
-def _identity(request: Request) -> Identity:
-    return request.app.state.services.identity  # type: ignore[no-any-return]
-
-
 def _check_tenant(request: Request) -> Identity:
-    identity = _identity(request)
+    identity = services(request).identity
     tenant = request.path_params["tenant"]
     if tenant.lower() != identity.tenant_id:
         raise EntraError(400, "invalid_request", 90002,
