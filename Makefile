@@ -13,10 +13,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# newman runs the Postman collection in the tests; without npm that test is skipped.
+NEWMAN := postman/node_modules/.bin/newman
+$(NEWMAN): postman/package.json postman/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix postman --no-audit --no-fund && touch $(NEWMAN); \
+	else echo "npm not found: the Postman collection test will be skipped"; fi
+
 lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
 	$(BIN)/jupyter lab notebooks/
 
-test: $(STAMP)  ## lint, then every test, then the notebooks (nbval, fresh emulator, auth on)
+test: $(STAMP) $(NEWMAN)  ## lint, then every test, then the notebooks (nbval, fresh emulator, auth on)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
@@ -40,4 +47,4 @@ reset:  ## stop the local emulator and wipe its state
 	rm -rf $(DATA_DIR)
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .ruff_cache postman/node_modules
