@@ -22,14 +22,17 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import requests
+
+if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
+    from matplotlib.axes import Axes
 
 __all__ = [
     "ChangeFeedAction",
@@ -37,6 +40,7 @@ __all__ = [
     "ChangeFeedEntry",
     "ChangeFeedState",
     "get_latest_change",
+    "plot_timeline",
     "read_changes_by_sequence",
     "read_changes_by_time",
 ]
@@ -266,3 +270,52 @@ class ChangeFeedConsumer:
         """Start again after sequence number ``position`` (0: the beginning)."""
         self.position = position
         self._save()
+
+
+_MARKERS = {ChangeFeedAction.CREATE: ("tab:green", "^"),
+            ChangeFeedAction.DELETE: ("tab:red", "v"),
+            ChangeFeedAction.UPDATE: ("tab:blue", "o")}
+
+
+def plot_timeline(entries: Sequence[ChangeFeedEntry], ax: Axes | None = None) -> Axes:
+    """Draw changes over time: a marker per entry and the running count of instances.
+
+    The count adds one per create and takes one per delete, so it is the number of
+    instances in the service when ``entries`` start at the beginning of the feed.
+
+    Parameters
+    ----------
+    entries : sequence of ChangeFeedEntry
+        In feed order, e.g. ``list(read_changes_by_sequence(...))``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
+    times = [entry.timestamp for entry in entries]
+    counts, count = [], 0
+    for entry in entries:
+        count += {ChangeFeedAction.CREATE: 1, ChangeFeedAction.DELETE: -1}.get(entry.action, 0)
+        counts.append(count)
+    ax.step(times, counts, where="post", color="0.5", linewidth=1, label="instances")
+    for action, (colour, marker) in _MARKERS.items():
+        points = [(t, c) for t, c, e in zip(times, counts, entries, strict=True)
+                  if e.action == action]
+        if points:
+            ax.scatter(*zip(*points, strict=True), color=colour, marker=marker, zorder=3,
+                       label=f"{action} ({len(points)})")
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("time of the change (UTC)")
+    ax.set_ylabel("instances")
+    ax.set_title(f"Change feed: {len(entries)} changes")
+    ax.legend(loc="upper left")
+    return ax
