@@ -11,11 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-import uvicorn
-
-from dicom_emulator.app import create_app
 from dicom_emulator.identity.cli import add_identity_commands
-from dicom_emulator.identity.tls import HttpsServer
 from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings
 
 log = logging.getLogger("dicom_emulator")
@@ -57,6 +53,12 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
+    # Imported here so the identity commands don't pay for loading the server.
+    import uvicorn
+
+    from dicom_emulator.app import create_app
+    from dicom_emulator.identity.tls import HttpsServer
+
     app = create_app(settings)
     # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a
     # socket bound by hand has proto 0 and gets Nagle's 40 ms delays on every response).

@@ -21,51 +21,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from dicom_emulator.context import services
-from dicom_emulator.identity.directory import (
-    SUBSCRIPTION,
-    DirectoryError,
-    RoleAssignment,
-    ServicePrincipal,
+from dicom_emulator.identity.azure_cli_output import (
+    role_assignment_json,
+    service_principal_json,
 )
+from dicom_emulator.identity.directory import DirectoryError
 from dicom_emulator.identity.roles import UnknownRoleError
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE, SCOPE
 
-CREDENTIALS_WARNING = (
-    "The output includes credentials that you must protect. Be sure that you do not include "
-    "these credentials in your code or check the credentials into your source control.")
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
-
-
-def service_principal_json(principal: ServicePrincipal, tenant_id: str,
-                           secret: str | None = None) -> dict[str, Any]:
-    """``az ad sp create-for-rbac`` output (with ``password`` only when just created)."""
-    shown: dict[str, Any] = {"appId": principal.app_id, "displayName": principal.display_name}
-    if secret is not None:
-        shown["password"] = secret
-    shown["tenant"] = tenant_id
-    return shown
-
-
-def role_assignment_json(assignment: RoleAssignment) -> dict[str, Any]:
-    """``az role assignment list`` output for one assignment."""
-    return {
-        "condition": None,
-        "conditionVersion": None,
-        "createdOn": assignment.created,
-        "description": None,
-        "id": f"{assignment.scope}/providers/Microsoft.Authorization/roleAssignments/"
-              f"{assignment.name}",
-        "name": assignment.name,
-        "principalId": assignment.principal.object_id,
-        "principalName": assignment.principal.app_id,
-        "principalType": "ServicePrincipal",
-        "roleDefinitionId": f"{SUBSCRIPTION}/providers/Microsoft.Authorization/"
-                            f"roleDefinitions/{assignment.role.id}",
-        "roleDefinitionName": assignment.role.name,
-        "scope": assignment.scope,
-        "type": "Microsoft.Authorization/roleAssignments",
-    }
 
 
 def identity_json(identity: Identity, origin: str | None = None) -> dict[str, Any]:

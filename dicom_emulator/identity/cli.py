@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Any
 
-from dicom_emulator.identity.admin import (
+from dicom_emulator.identity.azure_cli_output import (
     CREDENTIALS_WARNING,
     role_assignment_json,
     service_principal_json,
