@@ -35,16 +35,17 @@ def test_path_uid_error_names_the_identifier() -> None:
     assert '"StudyInstanceUid"' in error.value.message and '"1.2.x"' in error.value.message
 
 
+@pytest.fixture(autouse=True)
+def _pydicom_does_not_judge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Invalid values on purpose: pydicom's own warnings are off, as in the emulator."""
+    monkeypatch.setattr(config.settings, "writing_validation_mode", config.IGNORE)
+    monkeypatch.setattr(config.settings, "reading_validation_mode", config.IGNORE)
+
+
 def _dataset(**values: object) -> Dataset:
-    """A dataset holding the values as given, valid or not (pydicom's own check is off)."""
-    previous = config.settings.writing_validation_mode
-    config.settings.writing_validation_mode = config.IGNORE
-    try:
-        ds = Dataset()
-        for keyword, value in values.items():
-            setattr(ds, keyword, value)
-    finally:
-        config.settings.writing_validation_mode = previous
+    ds = Dataset()
+    for keyword, value in values.items():
+        setattr(ds, keyword, value)
     return ds
 
 
