@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from traitlets.config import Config
 
 from helpers.config import PROJECT_ROOT, load_settings
 from helpers.emulator import stop_emulator
@@ -49,8 +50,8 @@ def build(notebooks: Sequence[Path], out: Path, timeout: int = 600) -> list[Path
         The files written.
     """
     out.mkdir(parents=True, exist_ok=True)
-    exporter = HTMLExporter(template_name="lab")
-    exporter.display_data_priority = HTML_PRIORITY
+    exporter = HTMLExporter(template_name="lab", config=Config(
+        {"NbConvertBase": {"display_data_priority": HTML_PRIORITY}}))
     written = []
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
