@@ -34,6 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _created.append(data_dir)
     os.environ["DICOM_EMULATOR_DATA_DIR"] = data_dir
     os.environ["DICOM_EMULATOR_PORT"] = str(_free_port())
+    os.environ["DICOM_EMULATOR_AUTH"] = "on"  # as on Azure, whatever the shell says
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

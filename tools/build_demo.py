@@ -78,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         data_dir = tempfile.mkdtemp(prefix="demo-emulator-")
         os.environ["DICOM_EMULATOR_DATA_DIR"] = data_dir
         os.environ["DICOM_EMULATOR_PORT"] = str(_free_port())
+        os.environ["DICOM_EMULATOR_AUTH"] = "on"
     try:
         written = build(notebooks, args.out)
     finally:
