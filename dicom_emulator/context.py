@@ -42,7 +42,14 @@ def api_version(request: Request) -> int:
 def base_url(request: Request) -> str:
     """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``."""
     url = request.url
-    return f"{url.scheme}://{url.netloc}/{request.scope['dicom.api_prefix']}"
+    netloc = url.netloc
+    server = request.scope.get("server")
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    if url.port is None and server and server[1] not in (None, default_port):
+        # dicomweb-client sends "Host: <host>" without the port; without this the URLs in
+        # STOW responses would point at port 80 instead of the emulator's.
+        netloc = f"{netloc}:{server[1]}"
+    return f"{url.scheme}://{netloc}/{request.scope['dicom.api_prefix']}"
 
 
 def services(request: Request) -> Services:

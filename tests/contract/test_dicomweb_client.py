@@ -51,10 +51,11 @@ def study(client: DICOMwebClient) -> dict[str, object]:
             "instances": [first, second], "multiframe": frames, "pixels": pixels}
 
 
-def test_store_to_a_study_path(client: DICOMwebClient) -> None:
+def test_store_to_a_study_path(client: DICOMwebClient, live_emulator: str) -> None:
     ds = make_dataset()
     response = client.store_instances([ds], study_instance_uid=ds.StudyInstanceUID)
-    assert response.RetrieveURL.endswith(f"/v2/studies/{ds.StudyInstanceUID}")
+    # dicomweb-client's Host header has no port; the URL must still point at the emulator.
+    assert response.RetrieveURL == f"{live_emulator}/v2/studies/{ds.StudyInstanceUID}"
 
 
 def test_restore_raises_409(client: DICOMwebClient, study: dict) -> None:
