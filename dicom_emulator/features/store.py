@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,14 +26,9 @@ from starlette.responses import Response
 from dicom_emulator.attributes import LEVEL_ATTRIBUTES, SEARCHABLE, Level, normalize_person_name
 from dicom_emulator.context import api_version, base_url, require_dicom_json_accept, services
 from dicom_emulator.dicomjson import DicomJson, element, subset, to_metadata
-from dicom_emulator.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from dicom_emulator.features.store_body import discard_parts, spool_parts
 from dicom_emulator.media import (
-    DICOM,
-    MULTIPART_RELATED,
-    MultipartError,
-    MultipartSpooler,
     ReceivedPart,
-    parse_media_type,
 )
 from dicom_emulator.responses import DicomJSONResponse
 from dicom_emulator.storage.blobs import BlobStore
@@ -265,68 +258,6 @@ def _tag(keyword: str) -> int:
 # -- HTTP --------------------------------------------------------------------------------
 
 
-async def _spool(request: Request, tmp_dir: Path, max_bytes: int) -> list[ReceivedPart]:
-    """Stream the body into per-part temp files; single-part bodies become one part."""
-    content_type = request.headers.get("content-type")
-    media = parse_media_type(content_type or "")
-    received = 0
-    if media.type == DICOM:
-        part = ReceivedPart({"content-type": DICOM}, _new_tmp(tmp_dir))
-        parts = [part]
-        try:
-            with open(part.path, "wb") as f:
-                async for chunk in request.stream():
-                    received += len(chunk)
-                    if received > max_bytes:
-                        raise PayloadTooLargeError()
-                    f.write(chunk)
-                    part.size += len(chunk)
-        except BaseException:
-            part.path.unlink(missing_ok=True)
-            raise
-        return parts if part.size else _discard(parts)
-    if media.type != MULTIPART_RELATED or not media.params.get("boundary"):
-        raise UnsupportedMediaTypeError(content_type)
-    spooler = MultipartSpooler(media.params["boundary"], tmp_dir)
-    checked = 0
-    try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > max_bytes:
-                raise PayloadTooLargeError()
-            spooler.feed(chunk)
-            # Fail fast on a part of the wrong type, before its body is spooled.
-            for i in range(checked, len(spooler.parts)):
-                _check_part_type(i, spooler.parts[i], media.params.get("type"))
-            checked = len(spooler.parts)
-        return spooler.finish()
-    except MultipartError as exc:
-        spooler.cleanup()
-        raise BadRequestError(f"The request body is not a valid multipart message: {exc}") from exc
-    except BaseException:
-        spooler.cleanup()
-        raise
-
-
-def _check_part_type(position: int, part: ReceivedPart, declared: str | None) -> None:
-    # Only the first part inherits the top-level type= (AspNetCoreMultipartReader).
-    content_type = part.content_type or (declared if position == 0 else None)
-    if parse_media_type(content_type or "").type != DICOM:
-        raise UnsupportedMediaTypeError(content_type)
-
-
-def _new_tmp(tmp_dir: Path) -> Path:
-    fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
-    os.close(fd)
-    return Path(name)
-
-
-def _discard(parts: list[ReceivedPart]) -> list[ReceivedPart]:
-    for part in parts:
-        part.path.unlink(missing_ok=True)
-    return []
-
-
 def _response_dataset(outcomes: list[Outcome], study_uid: str | None, base: str,
                       api: int) -> DicomJson:
     referenced, failed = [], []
@@ -382,7 +313,7 @@ async def store_instances(request: Request) -> Response:
         study_uid = check_path_uid(study_uid, "StudyInstanceUid")
     require_dicom_json_accept(request)
     svc = services(request)
-    parts = await _spool(request, svc.settings.tmp_dir, svc.settings.max_request_bytes)
+    parts = await spool_parts(request, svc.settings.tmp_dir, svc.settings.max_request_bytes)
     if not parts:
         return Response(status_code=204)
     api = api_version(request)
@@ -391,7 +322,7 @@ async def store_instances(request: Request) -> Response:
             svc.store.store, parts, study_uid, api
         )
     finally:
-        _discard(parts)  # stored parts were renamed away; the rest are removed here
+        discard_parts(parts)  # stored parts were renamed away; the rest are removed here
     headers = {}
     if any(o.multiple_values and o.failure is None for o in outcomes):
         headers["Warning"] = f'299 {request.url.hostname}: "{MULTIPLE_VALUES_WARNING}"'
