@@ -20,8 +20,11 @@ $(NEWMAN): postman/package.json postman/package-lock.json
 		npm ci --prefix postman --no-audit --no-fund && touch $(NEWMAN); \
 	else echo "npm not found: the Postman collection test will be skipped"; fi
 
+# Jupyter refuses to run as root unless told; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
 
 test: $(STAMP) $(NEWMAN)  ## lint, then every test, then the notebooks (nbval, fresh emulator, auth on)
 	$(BIN)/ruff check .
