@@ -1,0 +1,239 @@
+"""Benchmark: the emulator's core request paths side by side with Orthanc, in one run.
+
+Each repetition starts both servers on empty temp storage and measures STOW (1 client x
+1 instance per request), WADO instance retrieve (1 and 4 clients), QIDO latencies and
+rendered latency; then both again on empty storage for STOW with 4 clients x 10 instances
+per request. The servers take turns in small blocks (bench.measure), so that the shared
+machine's noise hits both. Peak RSS is each server process's VmHWM. The disk's durable-write
+rate (write + fsync + rename of the same bytes) is the reference for STOW. Reports medians
+over repetitions, paired ratios emulator/Orthanc, and pass/fail against DESIGN.md::
+
+    .venv/bin/python -m bench.core           # 2,000 instances, 3 repetitions, writes results
+    .venv/bin/python -m bench.core --quick   # 300 instances, 1 repetition, prints only
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import measure
+from bench.report import head_commit, markdown, plain
+from bench.servers import (
+    Server,
+    emulator,
+    orthanc,
+    orthanc_missing,
+    orthanc_version,
+    stop_on_sigterm,
+)
+from bench.workload import Instance, generate
+
+RESULTS = Path(__file__).parent / "results"
+EMULATOR, ORTHANC = "emulator", "Orthanc"
+QIDO_CALLS = 30
+RENDERED_CALLS = 40
+DURABLE_FILES = 500
+
+# metric -> server (or "disk") -> value of one repetition
+Values = dict[str, dict[str, float]]
+
+
+def _servers(stack: ExitStack, tmp: Path, order: list[str]) -> list[Server]:
+    start = {EMULATOR: emulator, ORTHANC: orthanc}
+    return [stack.enter_context(start[name](tmp / name)) for name in order]
+
+
+def repetition(instances: list[Instance], order: list[str], tmp: Path) -> Values:
+    """One repetition on fresh servers; returns each metric's value per server."""
+    values: Values = defaultdict(dict)
+    queries = measure.qido_queries(instances, QIDO_CALLS)
+    step = max(1, len(instances) // RENDERED_CALLS)
+    to_render = instances[::step][:RENDERED_CALLS]
+
+    def rates(metric: str, result: dict[str, measure.Rate]) -> None:
+        for name, rate in result.items():
+            values[metric][name] = rate.per_second
+            values[f"{metric} cpu"][name] = rate.cpu_ms
+
+    with ExitStack() as stack:
+        servers = _servers(stack, tmp / "a", order)
+        clients = stack.enter_context(measure.clients(servers))
+        for server in servers:
+            values["ready"][server.name] = server.ready_seconds
+        rates("stow 1x1", measure.stow(clients, instances, 1, 1))
+        rates("wado 1", measure.wado(clients, instances, 1))
+        rates("wado 4", measure.wado(clients, instances, 4))
+        for name, latencies in measure.qido(clients, queries).items():
+            for server, latency in latencies.items():
+                values[f"qido p50 {name}"][server] = latency.p50
+                values[f"qido p95 {name}"][server] = latency.p95
+        for server, latency in measure.rendered(clients, to_render).items():
+            values["rendered p50"][server] = latency.p50
+        for server, latency in measure.rendered(clients, to_render, quality=90).items():
+            values["rendered p50 q90"][server] = latency.p50
+        for server in servers:
+            values["rss"][server.name] = server.peak_rss_mb()
+    with ExitStack() as stack:
+        servers = _servers(stack, tmp / "b", order)
+        clients = stack.enter_context(measure.clients(servers))
+        rates("stow 4x10", measure.stow(clients, instances, 4, 10))
+        for server in servers:
+            values["rss"][server.name] = max(values["rss"][server.name], server.peak_rss_mb())
+    values["durable write"]["disk"] = measure.durable_writes(
+        instances[0].data, DURABLE_FILES, str(tmp))
+    return values
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report: a metric, what it is compared with, and the target."""
+
+    label: str
+    metric: str
+    reference: str = ORTHANC  # a server name, or "disk" for the durable-write rate
+    target: str = ""
+    passes: Callable[[float], bool] | None = None  # takes the ratio, or the emulator value
+    on_ratio: bool = True
+
+
+def rows(qido_names: list[str]) -> list[Row]:
+    at_least = lambda x: lambda r: r >= x  # noqa: E731
+    at_most = lambda x: lambda r: r <= x  # noqa: E731
+    table = [
+        Row("STOW 1 client x 1/request (inst/s)", "stow 1x1", target=">= 1.5x Orthanc",
+            passes=at_least(1.5)),
+        Row("STOW 4 clients x 10/request (inst/s)", "stow 4x10", target=">= 1.5x Orthanc",
+            passes=at_least(1.5)),
+        Row("STOW 1x1 vs durable write (files/s)", "stow 1x1", "disk", ">= 0.5x disk",
+            at_least(0.5)),
+        Row("STOW 4x10 vs durable write (files/s)", "stow 4x10", "disk", ">= 0.5x disk",
+            at_least(0.5)),
+        Row("WADO 1 client (inst/s)", "wado 1", target=">= 1.5x Orthanc", passes=at_least(1.5)),
+        Row("WADO 4 clients (inst/s)", "wado 4", target=">= 1.5x Orthanc", passes=at_least(1.5)),
+    ]
+    for name in qido_names:
+        table.append(Row(f"QIDO p50 {name} (ms)", f"qido p50 {name}", target="<= 1x Orthanc",
+                         passes=at_most(1.0)))
+    for name in qido_names:
+        table.append(Row(f"QIDO p95 {name} (ms)", f"qido p95 {name}"))
+    table += [
+        Row("rendered p50, image/jpeg, default quality (ms)", "rendered p50",
+            target="<= 1x Orthanc", passes=at_most(1.0)),
+        Row("rendered p50, image/jpeg, quality=90 on both (ms)", "rendered p50 q90",
+            target="<= 1x Orthanc", passes=at_most(1.0)),
+        Row("server CPU per instance, STOW 1x1 (ms)", "stow 1x1 cpu"),
+        Row("server CPU per instance, STOW 4x10 (ms)", "stow 4x10 cpu"),
+        Row("server CPU per instance, WADO 1 client (ms)", "wado 1 cpu"),
+        Row("peak RSS (MB)", "rss", target="< 200 MB", passes=lambda v: v < 200, on_ratio=False),
+        Row("ready, empty data dir (s)", "ready", target="< 1 s", passes=lambda v: v < 1,
+            on_ratio=False),
+    ]
+    return table
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def summarize(runs: list[Values]) -> list[list[str]]:
+    """Table lines: medians over repetitions, the median of the paired ratios, pass/fail."""
+    qido_names = [m.removeprefix("qido p50 ") for m in runs[0] if m.startswith("qido p50 ")]
+    lines = [["measure", "emulator", "reference", "ratio", "target", "result"]]
+    for row in rows(qido_names):
+        ours = [run[row.metric][EMULATOR] for run in runs]
+        theirs = [run[row.metric if row.reference != "disk" else "durable write"][row.reference]
+                  for run in runs]
+        ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+        mine = statistics.median(ours)
+        verdict = ""
+        if row.passes is not None:
+            verdict = "pass" if row.passes(ratio if row.on_ratio else mine) else "FAIL"
+        reference = f"{_fmt(statistics.median(theirs))} ({row.reference})"
+        lines.append([row.label, _fmt(mine), reference, f"{ratio:.2f}", row.target, verdict])
+    return lines
+
+
+def _per_repetition(runs: list[Values]) -> list[list[str]]:
+    lines = [["metric", "server", *[f"run {n + 1}" for n in range(len(runs))]]]
+    for metric, servers in runs[0].items():
+        for server in servers:
+            lines.append([metric, server, *[_fmt(run[metric][server]) for run in runs]])
+    return lines
+
+
+def _context(instances: list[Instance], repetitions: int, commit: str, load_before: float,
+             seconds: float) -> str:
+    return (
+        f"- {len(instances):,} CT-like instances (16-bit 256x256 MONOCHROME2, rescale and "
+        f"window, {statistics.mean(len(i.data) for i in instances):,.0f} bytes each), "
+        f"{repetitions} repetitions on fresh servers; within one, the servers take turns "
+        f"({measure.BLOCK} instances, or one query, at a time; who goes first alternates)\n"
+        f"- emulator: work tree at commit {commit} (`--auth off`, API v2); {orthanc_version()} "
+        f"(StorageCompression off, other settings default)\n"
+        f"- client and servers on the same machine: {os.cpu_count()} CPUs, load average "
+        f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after; run took "
+        f"{seconds / 60:.1f} min; Python client (requests), `Accept-Encoding: identity`\n"
+        f"- values are medians over repetitions; ratio = median of the per-repetition ratios "
+        f"emulator/reference; WADO uses `transfer-syntax=*` on both; rendered is the default "
+        f"JPEG quality of each server (emulator 100 as Azure, Orthanc 90), then 90 on both; "
+        f"QIDO is {QIDO_CALLS} calls per query, rendered {RENDERED_CALLS}, one at a time\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.core", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="300 instances, 1 repetition, no results file")
+    parser.add_argument("--instances", type=int, default=None)
+    parser.add_argument("--repetitions", type=int, default=None)
+    parser.add_argument("--output", type=Path, default=None,
+                        help="markdown results file (default bench/results/core-<date>.md)")
+    args = parser.parse_args(argv)
+    stop_on_sigterm()
+    missing = orthanc_missing()
+    if missing:
+        print(f"Orthanc and its DICOMweb plugin are needed; install them with:\n  {missing}",
+              file=sys.stderr)
+        return 2
+    count = args.instances or (300 if args.quick else 2000)
+    repetitions = args.repetitions or (1 if args.quick else 3)
+    output = args.output or (None if args.quick else
+                             RESULTS / f"core-{dt.date.today():%Y-%m-%d}.md")
+
+    started, load_before, commit = time.perf_counter(), os.getloadavg()[0], head_commit()
+    print(f"generating {count} instances ...", flush=True)
+    instances = list(generate(count))
+    runs: list[Values] = []
+    for n in range(repetitions):
+        order = [EMULATOR, ORTHANC] if n % 2 == 0 else [ORTHANC, EMULATOR]
+        print(f"repetition {n + 1}/{repetitions} ({' then '.join(order)}) ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-core-") as tmp:
+            runs.append(repetition(instances, order, Path(tmp)))
+    seconds = time.perf_counter() - started
+
+    table = summarize(runs)
+    print(plain(table))
+    if output is not None:
+        context = _context(instances, repetitions, commit, load_before, seconds)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(
+            f"# Core paths: emulator vs Orthanc, {dt.date.today():%Y-%m-%d}\n\n{context}\n"
+            f"{markdown(table)}\n\n## Each repetition\n\n{markdown(_per_repetition(runs))}\n")
+        print(f"written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
