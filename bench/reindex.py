@@ -27,6 +27,8 @@ from dicomweb_client import DICOMwebClient
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
+from dicom_emulator.process import launch
+
 TAGS = [
     {"path": "PatientAge", "level": "Study"},
     {"path": "SeriesDescription", "level": "Series"},
@@ -36,18 +38,8 @@ PER_SERIES = 20
 PER_REQUEST = 50
 
 
-def start_emulator(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dicom_emulator", "serve", "--port", "0",
-         "--data-dir", str(data_dir), "--auth", "off"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "ready at" not in line:
-        process.kill()
-        raise RuntimeError(f"emulator did not start: {line!r}")
-    return process, line.rsplit(" ", 1)[-1].strip()
+def start_emulator(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    return launch(data_dir, "--auth", "off")
 
 
 def instance(study: str, series: str, number: int) -> Dataset:

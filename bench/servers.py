@@ -13,15 +13,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Empty, Queue
 
 import requests
+
+from dicom_emulator.process import LaunchError, launch
 
 ORTHANC_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 ORTHANC_INSTALL = "apt-get update && apt-get install -y orthanc orthanc-dicomweb"
@@ -110,25 +110,14 @@ def emulator(data_dir: Path) -> Iterator[Server]:
     log = data_dir.parent / f"{data_dir.name}.log"
     started = time.perf_counter()
     with open(log, "wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dicom_emulator", "serve", "--port", "0",
-             "--data-dir", str(data_dir), "--auth", "off"],
-            stdout=subprocess.PIPE, stderr=stderr,
-        )
-    try:
-        # A reader thread, so that a silent process cannot block us past the timeout.
-        lines: Queue[bytes] = Queue()
-        assert process.stdout is not None
-        stdout = process.stdout
-        threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
         try:
-            line = lines.get(timeout=START_TIMEOUT).decode()
-        except Empty:
-            raise ServerError(f"emulator not ready in {START_TIMEOUT} s") from None
-        ready = time.perf_counter() - started
-        if "ready at" not in line:
-            raise ServerError(f"emulator did not start: {line!r}\n{_log_tail(log)}")
-        yield Server("emulator", line.rsplit(" ", 1)[-1].strip() + "/v2", process, ready)
+            process, url = launch(data_dir, "--auth", "off", stderr=stderr,
+                                  timeout=START_TIMEOUT)
+        except LaunchError as exc:
+            raise ServerError(f"{exc}\n{_log_tail(log)}") from None
+    ready = time.perf_counter() - started
+    try:
+        yield Server("emulator", url + "/v2", process, ready)
     finally:
         _stop(process)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +12,7 @@ from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.identity.keys import KEY_FILE, load_or_create_signing_key
+from dicom_emulator.process import launch
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES_DIR = REPO.parent / "shared" / "data" / "azure-samples"
@@ -39,20 +38,9 @@ def azure_samples() -> dict[str, Path]:
     return {p.stem: p for p in sorted(SHARED_SAMPLES_DIR.glob("*.dcm"))}
 
 
-def start_emulator(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+def start_emulator(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``python -m dicom_emulator serve`` on a free port; returns (process, base URL)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dicom_emulator", "serve", "--port", "0",
-         "--data-dir", str(data_dir), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if "ready at" not in line:
-        process.kill()
-        raise RuntimeError(f"emulator did not start: {line!r}")
-    return process, line.rsplit(" ", 1)[-1].strip()
+    return launch(data_dir, *extra, cwd=REPO)
 
 
 @pytest.fixture(scope="session")
