@@ -13,15 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from enum import IntEnum
 
-from dicom_emulator.storage.index import Index
-
-
-class ChangeFeedAction(IntEnum):
-    """``ChangeFeedAction``: the numbers stored in the ``action`` column."""
-
-    CREATE = 0
-    DELETE = 1
-    UPDATE = 2
+from dicom_emulator.storage.index import ChangeFeedAction, Index
 
 
 class ChangeFeedState(IntEnum):

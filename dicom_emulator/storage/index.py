@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,12 @@ CREATE INDEX IF NOT EXISTS changefeed_time ON changefeed(timestamp, sequence);
 CREATE INDEX IF NOT EXISTS changefeed_instance ON changefeed(study_uid, series_uid, sop_uid);
 """
 
-CREATE, DELETE, UPDATE = 0, 1, 2
+class ChangeFeedAction(IntEnum):
+    """``ChangeFeedAction``: the numbers stored in the change feed's ``action`` column."""
+
+    CREATE = 0
+    DELETE = 1
+    UPDATE = 2
 
 
 def utc_timestamp() -> str:
@@ -328,7 +334,7 @@ class Index:
         conn.execute(
             "INSERT INTO changefeed (timestamp, action, study_uid, series_uid, sop_uid, watermark)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (created, CREATE, r.study_uid, r.series_uid, r.sop_uid, instance_key),
+            (created, ChangeFeedAction.CREATE, r.study_uid, r.series_uid, r.sop_uid, instance_key),
         )
         for write in r.extra:
             write(conn, instance_key)
@@ -350,8 +356,8 @@ class Index:
             conn.executemany(
                 "INSERT INTO changefeed (timestamp, action, study_uid, series_uid, sop_uid,"
                 " watermark) VALUES (?, ?, ?, ?, ?, ?)",
-                [(timestamp, DELETE, g.study_uid, g.series_uid, g.sop_uid, g.instance_key)
-                 for g in gone],
+                [(timestamp, ChangeFeedAction.DELETE, g.study_uid, g.series_uid, g.sop_uid,
+                  g.instance_key) for g in gone],
             )
             for table in self.instance_tables:
                 conn.executemany(
