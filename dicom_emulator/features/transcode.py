@@ -10,6 +10,8 @@ Everything in this module blocks (file reads, decoding): call it from a worker t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -69,6 +71,17 @@ def check_size(size: int, limit: int) -> None:
         raise NotAcceptableError(FILE_TOO_BIG.format(limit))
 
 
+@contextmanager
+def _codec_errors() -> Iterator[None]:
+    """Whatever pydicom or a codec raises for data it refuses becomes a 406."""
+    try:
+        yield
+    except (TranscodingError, FileNotFoundError):
+        raise
+    except Exception as exc:  # pydicom and the codecs raise many types for data they refuse
+        raise TranscodingError() from exc
+
+
 def transcode_instance(path: Path, target: str, out: BinaryIO) -> None:
     """Write the instance stored at ``path`` to ``out`` in the ``target`` syntax.
 
@@ -89,7 +102,7 @@ def transcode_instance(path: Path, target: str, out: BinaryIO) -> None:
     TranscodingError
         The source or target syntax is not supported, or a codec failed.
     """
-    try:
+    with _codec_errors():
         ds = dcmread(path)
         source = _source_syntax(ds, target)
         _decode_to_little_endian(ds, source)
@@ -101,10 +114,6 @@ def transcode_instance(path: Path, target: str, out: BinaryIO) -> None:
                 ds.PhotometricInterpretation = "RGB"
             ds.compress(JPEG2000Lossless, arr, generate_instance_uid=False)
         ds.save_as(out, enforce_file_format=True)
-    except (TranscodingError, FileNotFoundError):
-        raise
-    except Exception as exc:  # pydicom and the codecs raise many types for data they refuse
-        raise TranscodingError() from exc
 
 
 def transcode_frames(path: Path, indices: list[int], target: str) -> list[bytes]:
@@ -119,7 +128,7 @@ def transcode_frames(path: Path, indices: list[int], target: str) -> list[bytes]
     TranscodingError
         The source or target syntax is not supported, or a codec failed.
     """
-    try:
+    with _codec_errors():
         ds = dcmread(path)
         source = _source_syntax(ds, target)
         decoder = get_decoder(source)
@@ -132,10 +141,6 @@ def transcode_frames(path: Path, indices: list[int], target: str) -> list[bytes]
             else:
                 frames.append(native_bytes(arr, int(meta["bits_allocated"])))
         return frames
-    except (TranscodingError, FileNotFoundError):
-        raise
-    except Exception as exc:  # pydicom and the codecs raise many types for data they refuse
-        raise TranscodingError() from exc
 
 
 def native_bytes(arr: np.ndarray, bits_allocated: int) -> bytes:
