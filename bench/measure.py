@@ -25,7 +25,7 @@ import requests
 
 from bench.servers import Server
 from bench.workload import Instance
-from dicom_emulator.media import encode_multipart, multipart_content_type
+from dicom_emulator.web.media import encode_multipart, multipart_content_type
 
 IDENTITY = {"Accept-Encoding": "identity"}
 DICOM_JSON = {**IDENTITY, "Accept": "application/dicom+json"}

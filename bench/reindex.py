@@ -27,7 +27,7 @@ from dicomweb_client import DICOMwebClient
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
-from dicom_emulator.process import launch
+from dicom_emulator.launcher import launch
 
 TAGS = [
     {"path": "PatientAge", "level": "Study"},

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from dicom_emulator.process import LaunchError, launch
+from dicom_emulator.launcher import LaunchError, launch
 
 ORTHANC_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 ORTHANC_INSTALL = "apt-get update && apt-get install -y orthanc orthanc-dicomweb"

@@ -57,8 +57,10 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from dicom_emulator.app import create_app
+    from dicom_emulator.dicom.reading import use_emulator_reading_policy
     from dicom_emulator.identity.tls import HttpsServer
 
+    use_emulator_reading_policy()
     app = create_app(settings)
     # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a
     # socket bound by hand has proto 0 and gets Nagle's 40 ms delays on every response).

@@ -6,17 +6,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from pydicom import config as pydicom_config
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from dicom_emulator.components import build_components
 from dicom_emulator.errors import DicomServiceError, handle_dicom_error
 from dicom_emulator.identity.admin import admin_routes
 from dicom_emulator.identity.enforcement import AuthEnforcement
 from dicom_emulator.identity.routes import identity_routes
 from dicom_emulator.routes import all_routes
-from dicom_emulator.services import build_services, recover
 from dicom_emulator.settings import EmulatorSettings
+from dicom_emulator.storage.recovery import recover
 
 log = logging.getLogger(__name__)
 
@@ -24,24 +24,22 @@ log = logging.getLogger(__name__)
 def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     """The emulator as an ASGI app, with its services opened on ``settings.data_dir``."""
     settings = settings or EmulatorSettings.from_env()
-    # Invalid values are the validator's business (and become failure codes), not warnings.
-    pydicom_config.settings.reading_validation_mode = pydicom_config.IGNORE
-    services = build_services(settings)
+    components = build_components(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        recover(services)
-        services.reindexer.start()  # resumes reindex operations a restart interrupted
+        recover(components.index, components.blobs)
+        components.reindexer.start()  # resumes reindex operations a restart interrupted
         yield
-        services.close()
+        components.close()
 
     app = Starlette(
         routes=all_routes() + identity_routes() + admin_routes(),
         # Auth off: no middleware at all, so nothing on the request path costs a thing.
-        middleware=([Middleware(AuthEnforcement, identity=services.identity)]
+        middleware=([Middleware(AuthEnforcement, identity=components.identity)]
                     if settings.auth else []),
         exception_handlers={DicomServiceError: handle_dicom_error},
         lifespan=lifespan,
     )
-    app.state.services = services
+    app.state.components = components
     return app

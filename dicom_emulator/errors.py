@@ -90,6 +90,13 @@ class UnsupportedMediaTypeError(DicomServiceError):
         super().__init__(f"The specified content type '{content_type or ''}' is not supported.")
 
 
+def not_found(series: str | None, sop: str | None) -> NotFoundError:
+    """404 named after the level asked for (the service's ``ThrowNotFoundException``)."""
+    if sop is not None:
+        return InstanceNotFoundError()
+    return SeriesNotFoundError() if series is not None else StudyNotFoundError()
+
+
 async def handle_dicom_error(request: Request, exc: Exception) -> Response:
     """Starlette exception handler: one mapping from error type to response."""
     assert isinstance(exc, DicomServiceError)

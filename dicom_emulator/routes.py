@@ -10,22 +10,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 
-from dicom_emulator.context import API_PREFIXES, ApiVersion
-from dicom_emulator.features import (
-    changefeed,
-    delete,
-    extended_query_tags,
-    operations,
-    query,
-    retrieve,
-    store,
-)
-
-STUDY = "/studies/{study}"
-SERIES = STUDY + "/series/{series}"
-INSTANCE = SERIES + "/instances/{instance}"
-FRAMES = INSTANCE + "/frames/{frames}"
-TAG = "/extendedquerytags/{tagPath}"
+from dicom_emulator.features.changefeed import endpoint as changefeed
+from dicom_emulator.features.delete import endpoint as delete
+from dicom_emulator.features.extended_query_tags import endpoint as extended_query_tags
+from dicom_emulator.features.operations import endpoint as operations
+from dicom_emulator.features.query import endpoint as query
+from dicom_emulator.features.retrieve import endpoint as retrieve
+from dicom_emulator.features.store import endpoint as store
+from dicom_emulator.web.urls import EXTENDED_QUERY_TAG as TAG
+from dicom_emulator.web.urls import FRAMES, INSTANCE, OPERATION, SERIES, STUDY
+from dicom_emulator.web.versions import API_PREFIXES, ApiVersion
 
 
 def dicom_routes() -> list[BaseRoute]:
@@ -65,7 +59,7 @@ def dicom_routes() -> list[BaseRoute]:
         Route(TAG, extended_query_tags.update_tag, methods=["PATCH"]),
         Route(TAG, extended_query_tags.delete_tag, methods=["DELETE"]),
         Route(TAG + "/errors", extended_query_tags.get_tag_errors, methods=["GET"]),
-        Route("/operations/{operationId}", operations.get_operation, methods=["GET"]),
+        Route(OPERATION, operations.get_operation, methods=["GET"]),
     ]
 
 

@@ -11,11 +11,17 @@ import pytest
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
+from dicom_emulator.dicom.reading import use_emulator_reading_policy
 from dicom_emulator.identity.keys import KEY_FILE, load_or_create_signing_key
-from dicom_emulator.process import launch
+from dicom_emulator.launcher import launch
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES_DIR = REPO.parent / "shared" / "data" / "azure-samples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # In-process apps read DICOM as the emulator process does (``serve`` sets this).
+    use_emulator_reading_policy()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from dicom_emulator.identity.tokens import AUDIENCE, SCOPE, issuer_for
 
 
 def identity_of(client: TestClient) -> Identity:
-    return client.app.state.services.identity  # type: ignore[attr-defined,no-any-return]
+    return client.app.state.components.identity  # type: ignore[attr-defined,no-any-return]
 
 
 def new_app(client: TestClient, name: str, role: str | None = None) -> dict[str, str]:

@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dicom_emulator.context import services
 from dicom_emulator.identity.azure_cli_output import (
     role_assignment_json,
     service_principal_json,
@@ -29,6 +28,7 @@ from dicom_emulator.identity.directory import DirectoryError
 from dicom_emulator.identity.roles import UnknownRoleError
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE, SCOPE
+from dicom_emulator.web.request import components
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
@@ -75,7 +75,7 @@ def _admin(endpoint: Callable[[Request, Identity], Awaitable[Response]]) -> Endp
                 "content-type", "").split(";")[0].strip().lower() != "application/json":
             return _error(415, "UnsupportedMediaType", "Send the body as application/json.")
         try:
-            return await endpoint(request, services(request).identity)
+            return await endpoint(request, components(request).identity)
         except (DirectoryError, UnknownRoleError) as error:
             return _error(error.status, error.code, str(error))
     return guarded

@@ -13,7 +13,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dicom_emulator.context import API_PREFIXES
 from dicom_emulator.errors import (
     DicomServiceError,
     ForbiddenError,
@@ -23,6 +22,7 @@ from dicom_emulator.errors import (
 from dicom_emulator.identity.roles import DataAction
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE, Caller, TokenRejectedError
+from dicom_emulator.web.versions import API_PREFIXES
 
 READ, WRITE, DELETE = DataAction.READ, DataAction.WRITE, DataAction.DELETE
 MANAGE_EQT, EXPORT = DataAction.MANAGE_EXTENDED_QUERY_TAGS, DataAction.EXPORT

@@ -22,10 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dicom_emulator.context import services
 from dicom_emulator.identity.directory import InvalidSecretError
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE
+from dicom_emulator.web.request import components
 
 MAX_FORM_BYTES = 64 * 1024
 _NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
@@ -65,7 +65,7 @@ def _missing(parameter: str) -> EntraError:
 
 
 def _check_tenant(request: Request) -> Identity:
-    identity = services(request).identity
+    identity = components(request).identity
     tenant = request.path_params["tenant"]
     if tenant.lower() != identity.tenant_id:
         raise EntraError(400, "invalid_request", 90002,

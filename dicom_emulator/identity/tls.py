@@ -192,7 +192,7 @@ class HttpsServer:
             raise RuntimeError("the HTTPS server stopped while starting")
         port = self.server.servers[0].sockets[0].getsockname()[1]
         origin = f"https://{self.host}:{port}"
-        identity = self.app.state.services.identity
+        identity = self.app.state.components.identity
         identity.https_origin, identity.ca_certificate = origin, self.files.ca_certificate
         print(f"HTTPS at {origin} (CA certificate {self.files.ca_certificate})", flush=True)
         return origin

@@ -1,19 +1,31 @@
-"""Reading the change feed: entries in sequence or time order, with their state now.
+"""The change feed's rows: written with each store and delete, read in sequence or time order.
 
-The ``changefeed`` table is written by :class:`~dicom_emulator.storage.index.Index` in the
-same transaction as each store and delete; this module only reads it. An entry's state is
-computed when it is read, as ``SqlChangeFeedStoreV4.ConvertWatermarkToCurrentState`` does:
-Deleted when no instance with its UIDs exists now, Replaced when the instance that exists
-has another watermark (instance key) than the entry recorded, Current otherwise.
+:class:`~dicom_emulator.storage.index.Index` calls :func:`record` in the same transaction
+as each store and delete, so an index change and its entry never exist without each other.
+An entry's state is computed when it is read, as
+``SqlChangeFeedStoreV4.ConvertWatermarkToCurrentState`` does: Deleted when no instance
+with its UIDs exists now, Replaced when the instance that exists has another watermark
+(instance key) than the entry recorded, Current otherwise.
+
+Timestamps are stored as fixed-width ISO 8601 UTC text (:func:`stored_timestamp`), so that
+text order is time order; this module writes them and converts query bounds to them.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import IntEnum
 
-from dicom_emulator.storage.index import ChangeFeedAction, Index
+
+class ChangeFeedAction(IntEnum):
+    """``ChangeFeedAction``: the numbers stored in the change feed's ``action`` column."""
+
+    CREATE = 0
+    DELETE = 1
+    UPDATE = 2
 
 
 class ChangeFeedState(IntEnum):
@@ -68,14 +80,44 @@ def _select(include_metadata: bool) -> str:
     )
 
 
-class ChangeFeedReader:
-    """Queries over the change feed (each runs on the calling thread's read connection)."""
+def stored_timestamp(moment: datetime) -> str:
+    """``moment`` as the change feed stores and shows it: ISO 8601 UTC with microseconds
+    and ``+00:00``, fixed width."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
-    def __init__(self, index: Index):
-        self.index = index
+
+def utc_timestamp() -> str:
+    """Now, as :func:`stored_timestamp`."""
+    return stored_timestamp(datetime.now(UTC))
+
+
+ChangedInstance = tuple[str, str, str, int]  # study, series and SOP instance UID, watermark
+
+
+def record(conn: sqlite3.Connection, action: ChangeFeedAction, timestamp: str,
+           instances: Iterable[ChangedInstance]) -> None:
+    """Add one entry per instance (call inside the transaction that makes the change)."""
+    conn.executemany(
+        "INSERT INTO changefeed (timestamp, action, study_uid, series_uid, sop_uid, watermark)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(timestamp, int(action), *instance) for instance in instances],
+    )
+
+
+class ChangeFeedReader:
+    """Queries over the change feed, each on a connection from ``connect``.
+
+    Parameters
+    ----------
+    connect : callable
+        Returns the calling thread's read connection (``Index.reader``).
+    """
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]):
+        self._connect = connect
 
     def _rows(self, sql: str, params: tuple[object, ...]) -> list[ChangeFeedRow]:
-        conn: sqlite3.Connection = self.index.reader()
+        conn = self._connect()
         return [
             ChangeFeedRow(seq, ts, ChangeFeedAction(action), study, series, sop, mark,
                           current, metadata)
@@ -94,21 +136,17 @@ class ChangeFeedReader:
             (offset, offset + limit),
         )
 
-    def by_time(self, start: str | None, end: str | None, offset: int, limit: int,
+    def by_time(self, start: datetime | None, end: datetime | None, offset: int, limit: int,
                 include_metadata: bool) -> list[ChangeFeedRow]:
         """Entries with ``start <= timestamp < end`` ordered by (timestamp, sequence), from
-        row ``offset`` (v2, ``GetChangeFeedByTimeV39``).
-
-        ``start`` and ``end`` are timestamps in the stored format (UTC, fixed width), so
-        that text comparison is time comparison.
-        """
+        row ``offset`` (v2, ``GetChangeFeedByTimeV39``); None is an open end."""
         clauses, params = [], []
         if start is not None:
             clauses.append("c.timestamp >= ?")
-            params.append(start)
+            params.append(stored_timestamp(start))
         if end is not None:
             clauses.append("c.timestamp < ?")
-            params.append(end)
+            params.append(stored_timestamp(end))
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._rows(
             _select(include_metadata) + where

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from dicom_emulator.indexed_values import IndexedValue, InvalidValue, find_element, index_value
+from dicom_emulator.dicom.indexing import IndexedValue, InvalidValue, find_element, index_value
 from dicom_emulator.storage import operations
 from dicom_emulator.storage.index import Index
 from dicom_emulator.storage.operations import Operation, OperationStatus

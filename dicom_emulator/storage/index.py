@@ -12,10 +12,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
+
+from dicom_emulator.storage import changefeed
+from dicom_emulator.storage.changefeed import ChangeFeedAction, utc_timestamp
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS study (
@@ -107,17 +108,13 @@ CREATE INDEX IF NOT EXISTS changefeed_time ON changefeed(timestamp, sequence);
 CREATE INDEX IF NOT EXISTS changefeed_instance ON changefeed(study_uid, series_uid, sop_uid);
 """
 
-class ChangeFeedAction(IntEnum):
-    """``ChangeFeedAction``: the numbers stored in the change feed's ``action`` column."""
-
-    CREATE = 0
-    DELETE = 1
-    UPDATE = 2
+# Something another feature writes for a new instance, inside its store transaction
+# (connection, instance key): extended query tags index the instance's values.
+IndexWriter = Callable[[sqlite3.Connection, int], None]
 
 
-def utc_timestamp() -> str:
-    """Fixed-width ISO 8601 with microseconds and +00:00, as the change feed shows it."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+# The UIDs that name a study, a series or an instance (None below the level named).
+InstanceUids = tuple[str, str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,7 @@ class NewInstance:
     instance_attributes: str
     metadata: str
     # Extra writers run inside the same transaction (extended query tags hook in here).
-    extra: list[Callable[[sqlite3.Connection, int], None]] = field(default_factory=list)
+    extra: list[IndexWriter] = field(default_factory=list)
 
 
 class InstanceExistsError(Exception):
@@ -331,11 +328,8 @@ class Index:
             (series_key, study_key, r.sop_uid, r.sop_class_uid, r.transfer_syntax, r.blob,
              r.size, r.number_of_frames, created, r.instance_attributes, r.metadata),
         ).fetchone()[0]
-        conn.execute(
-            "INSERT INTO changefeed (timestamp, action, study_uid, series_uid, sop_uid, watermark)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (created, ChangeFeedAction.CREATE, r.study_uid, r.series_uid, r.sop_uid, instance_key),
-        )
+        changefeed.record(conn, ChangeFeedAction.CREATE, created,
+                          [(r.study_uid, r.series_uid, r.sop_uid, instance_key)])
         for write in r.extra:
             write(conn, instance_key)
 
@@ -353,12 +347,9 @@ class Index:
             if not gone:
                 return []
             timestamp = utc_timestamp()
-            conn.executemany(
-                "INSERT INTO changefeed (timestamp, action, study_uid, series_uid, sop_uid,"
-                " watermark) VALUES (?, ?, ?, ?, ?, ?)",
-                [(timestamp, ChangeFeedAction.DELETE, g.study_uid, g.series_uid, g.sop_uid,
-                  g.instance_key) for g in gone],
-            )
+            changefeed.record(conn, ChangeFeedAction.DELETE, timestamp,
+                              [(g.study_uid, g.series_uid, g.sop_uid, g.instance_key)
+                               for g in gone])
             for table in self.instance_tables:
                 conn.executemany(
                     f"DELETE FROM {table} WHERE instance_key = ?",

@@ -11,7 +11,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from starlette.testclient import TestClient
 
-from dicom_emulator.features.reindex import Reindexer
+from dicom_emulator.features.extended_query_tags.reindex import Reindexer
 from tests.factory import make_instance, to_bytes
 
 SINGLE = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
@@ -51,7 +51,7 @@ def add_and_wait(http: TestClient, *tags: dict[str, Any]) -> dict[str, Any]:
 
 def value_rows(http: TestClient, path: str) -> list[tuple]:
     """``(instance_key, text, int, real)`` of a tag's index rows, by instance."""
-    conn = http.app.state.services.index.reader()
+    conn = http.app.state.components.index.reader()
     return conn.execute(
         "SELECT v.instance_key, v.text_value, v.int_value, v.real_value"
         " FROM extended_query_tag_value v JOIN extended_query_tag t ON t.tag_key = v.tag_key"
@@ -60,7 +60,7 @@ def value_rows(http: TestClient, path: str) -> list[tuple]:
 
 
 def instance_count(http: TestClient) -> int:
-    return http.app.state.services.index.reader().execute(
+    return http.app.state.components.index.reader().execute(
         "SELECT COUNT(*) FROM instance").fetchone()[0]
 
 

@@ -19,9 +19,9 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.context import API_PREFIXES
 from dicom_emulator.identity.enforcement import required_action
 from dicom_emulator.routes import dicom_routes
+from dicom_emulator.web.versions import API_PREFIXES
 from tests.tokens import claims_for, forged, get_token, identity_of, new_app, sign
 
 # Values for the path parameters of the URL table; anything else gets "1".

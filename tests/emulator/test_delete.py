@@ -33,7 +33,7 @@ def count_files(settings: EmulatorSettings) -> int:
 
 
 def changefeed_actions(http: TestClient) -> list[int]:
-    conn = http.app.state.services.index.reader()
+    conn = http.app.state.components.index.reader()
     return [row[0] for row in conn.execute("SELECT action FROM changefeed ORDER BY sequence")]
 
 
@@ -44,7 +44,7 @@ def test_delete_instance_then_404(http: TestClient, tree: dict, settings: Emulat
     second = http.delete(url)
     assert second.status_code == 404
     assert second.text == "The specified instance cannot be found."
-    index = http.app.state.services.index
+    index = http.app.state.components.index
     assert index.instance_exists(tree["study"], tree["series"], tree["sop2"])
     assert changefeed_actions(http) == [0, 0, 0, 0, 1]
 
@@ -56,7 +56,7 @@ def test_delete_series_removes_only_that_series(
     assert http.delete(url).status_code == 204
     assert count_files(settings) == 2
     assert http.delete(url).text == "The specified series cannot be found."
-    index = http.app.state.services.index
+    index = http.app.state.components.index
     assert not index.series_exists(tree["study"], tree["series"])
     assert index.series_exists(tree["study"], tree["series2"])
 
@@ -66,7 +66,7 @@ def test_delete_study_removes_study_and_leaves_the_other(
 ) -> None:
     assert http.delete(f"/v2/studies/{tree['study']}").status_code == 204
     assert count_files(settings) == 1
-    index = http.app.state.services.index
+    index = http.app.state.components.index
     assert not index.study_exists(tree["study"]) and index.study_exists(tree["other"])
     assert changefeed_actions(http).count(1) == 3
     assert http.delete(f"/v2/studies/{tree['study']}").status_code == 404

@@ -106,7 +106,7 @@ def test_person_name_exact_and_fuzzy(http: TestClient, tagged: dict) -> None:
 
 def test_tag_not_ready_is_not_queryable(http: TestClient) -> None:
     assert store(http, PatientAge="030Y") == 200
-    with paused(http.app.state.services.reindexer):
+    with paused(http.app.state.components.reindexer):
         add_tags(http, {"path": "PatientAge", "level": "Study"})
         response = http.get("/v2/studies", params={"PatientAge": "030Y"}, headers=DJ)
         assert response.status_code == 400

@@ -39,7 +39,7 @@ def test_add_returns_an_operation_and_the_tag_becomes_ready(http: TestClient) ->
 
 
 def test_tag_is_adding_with_its_operation_until_the_reindex_completes(http: TestClient) -> None:
-    reindexer = http.app.state.services.reindexer
+    reindexer = http.app.state.components.reindexer
     with paused(reindexer):  # the worker waits before its first batch
         body = add_tags(http, {"Path": "StudyID", "VR": "sh", "Level": "series"})
         entry = http.get("/v2/extendedquerytags/StudyID").json()
@@ -169,7 +169,7 @@ def test_existing_tag_is_a_conflict(http: TestClient) -> None:
 
 
 def test_a_second_add_while_a_reindex_runs_is_a_conflict(http: TestClient) -> None:
-    reindexer = http.app.state.services.reindexer
+    reindexer = http.app.state.components.reindexer
     with paused(reindexer):
         first = add_tags(http, AGE)
         # Checked before the entries are validated, as the service does.

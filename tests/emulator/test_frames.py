@@ -15,9 +15,9 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.features.negotiation import NOT_ACCEPTABLE_HEADERS
-from dicom_emulator.features.retrieve import INVALID_FRAMES, SINGLE_PART_ONE_FRAME
-from dicom_emulator.features.transcode import FILE_TOO_BIG
+from dicom_emulator.features.retrieve.endpoint import INVALID_FRAMES, SINGLE_PART_ONE_FRAME
+from dicom_emulator.features.retrieve.negotiation import NOT_ACCEPTABLE_HEADERS
+from dicom_emulator.features.retrieve.transcode import FILE_TOO_BIG
 from tests.emulator.wado import (
     EVRLE,
     J2K_LOSSLESS,
@@ -252,7 +252,7 @@ def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
 @pytest.mark.filterwarnings("ignore:End of file reached before delimiter")
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_damaged_files_never_give_5xx(http: TestClient, damage: str) -> None:
-    svc = http.app.state.services
+    svc = http.app.state.components
     for name in ("CT_small.dcm", "SC_rgb_rle_2frame.dcm"):
         stored = store_testdata(http, name)
         (row,) = svc.index.find_instances(stored.study, stored.series, stored.sop)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dicom_emulator.indexed_values import (
+from dicom_emulator.dicom.indexing import (
     ErrorCode,
     IndexedValue,
     InvalidValue,

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dicom_emulator.media import (
-    MultipartError,
-    MultipartSpooler,
+from dicom_emulator.features.store.body import MultipartError, MultipartSpooler
+from dicom_emulator.web.media import (
     encode_multipart,
     parse_accept,
     parse_media_type,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dicom_emulator.errors import NotAcceptableError
-from dicom_emulator.features.negotiation import (
+from dicom_emulator.features.retrieve.negotiation import (
     MULTIPLE_ACCEPT_HEADERS,
     NOT_ACCEPTABLE_HEADERS,
     Negotiated,

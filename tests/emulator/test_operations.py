@@ -25,7 +25,7 @@ from tests.emulator.eqt_support import (
 def test_running_then_done_in_both_versions(http: TestClient) -> None:
     for _ in range(3):
         assert store(http, PatientAge="020Y") == 200
-    reindexer = http.app.state.services.reindexer
+    reindexer = http.app.state.components.reindexer
     reindexer.batch_size = 1
     with paused(reindexer):
         body = add_tags(http, {"path": "PatientAge", "level": "Study"},
@@ -54,7 +54,7 @@ def test_running_then_done_in_both_versions(http: TestClient) -> None:
 def test_progress_is_reported_between_batches(http: TestClient) -> None:
     for _ in range(4):
         assert store(http, PatientAge="020Y") == 200
-    reindexer = http.app.state.services.reindexer
+    reindexer = http.app.state.components.reindexer
     reindexer.batch_size = 1
     with paused(reindexer) as gate:
         body = add_tags(http, {"path": "PatientAge", "level": "Study"})
@@ -84,7 +84,7 @@ def test_store_during_reindex_indexes_each_instance_once(http: TestClient) -> No
     before = [generate_uid() for _ in range(6)]
     for sop in before:
         assert store(http, generate_uid(), generate_uid(), sop, PatientAge="030Y") == 200
-    reindexer = http.app.state.services.reindexer
+    reindexer = http.app.state.components.reindexer
     reindexer.batch_size = 2
     with paused(reindexer):
         body = add_tags(http, {"path": "PatientAge", "level": "Instance"})
@@ -103,7 +103,7 @@ def test_reindex_resumes_after_a_restart(tmp_path: Path) -> None:
     with TestClient(create_app(settings), base_url="http://testserver") as first:
         for age in range(5):
             assert store(first, PatientAge=f"{age:03d}Y") == 200
-        reindexer = first.app.state.services.reindexer
+        reindexer = first.app.state.components.reindexer
         reindexer.batch_size = 2
         with paused(reindexer) as gate:
             body = add_tags(first, {"path": "PatientAge", "level": "Series"})
@@ -126,7 +126,7 @@ def test_reindex_resumes_after_a_restart(tmp_path: Path) -> None:
 def test_deleting_a_tag_during_its_reindex_finishes_the_operation(http: TestClient) -> None:
     for _ in range(3):
         assert store(http, PatientAge="020Y") == 200
-    reindexer = http.app.state.services.reindexer
+    reindexer = http.app.state.components.reindexer
     reindexer.batch_size = 1
     with paused(reindexer):
         body = add_tags(http, {"path": "PatientAge", "level": "Study"})

@@ -10,10 +10,10 @@ import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
-from dicom_emulator.attributes import Level
-from dicom_emulator.features import query as query_feature
-from dicom_emulator.features.query_attributes import Condition, Exact, SqlFragment
-from dicom_emulator.features.query_parser import Query
+from dicom_emulator.dicom.attributes import Level
+from dicom_emulator.dicom.matching import Condition
+from dicom_emulator.storage import search as storage_search
+from dicom_emulator.storage.search import Criterion, IndexColumn
 from tests.factory import make_instance
 
 DICOM_JSON = {"Accept": "application/dicom+json"}
@@ -371,15 +371,15 @@ def test_slow_plans_fall_back_to_a_walk_in_key_order(http: TestClient, seeded: S
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     expected = search(http, url)
     walks: list[bool] = []
-    page_sql = query_feature.page_sql
+    page_sql = storage_search.page_sql
 
-    def spy(query: Query, in_order: bool = False) -> tuple[str, list[Any]]:
+    def spy(*args: Any, in_order: bool = False) -> tuple[str, list[Any]]:
         walks.append(in_order)
-        return page_sql(query, in_order)
+        return page_sql(*args, in_order=in_order)
 
-    monkeypatch.setattr(query_feature, "page_sql", spy)
-    monkeypatch.setattr(query_feature, "PLANNER_BUDGET_SECONDS", -1.0)
-    monkeypatch.setattr(query_feature, "PROGRESS_STEPS", 1)
+    monkeypatch.setattr(storage_search, "page_sql", spy)
+    monkeypatch.setattr(storage_search, "PLANNER_BUDGET_SECONDS", -1.0)
+    monkeypatch.setattr(storage_search, "PROGRESS_STEPS", 1)
     assert search(http, url) == expected
     assert walks == [False, True]  # the planner's plan was cut short, then the walk ran
 
@@ -389,7 +389,8 @@ def test_slow_plans_fall_back_to_a_walk_in_key_order(http: TestClient, seeded: S
 
 @dataclass(frozen=True)
 class SeriesDescriptionTag:
-    """A stand-in extended query tag, matched on the stored series attributes."""
+    """A stand-in extended query tag: named SeriesDescription, its values searched in the
+    ManufacturerModelName column (the tests store both with the same value)."""
 
     tag: str = "0008103E"
     name: str = "SeriesDescription"
@@ -398,16 +399,17 @@ class SeriesDescriptionTag:
     query_disabled: bool = False
     has_errors: bool = True
 
-    def where(self, condition: Condition) -> SqlFragment:
-        assert isinstance(condition, Exact)
-        return "json_extract(se.attributes, '$.\"0008103E\".Value[0]') = ?", [condition.value]
+    def criterion(self, condition: Condition) -> Criterion:
+        return Criterion(IndexColumn(Level.SERIES, "manufacturer_model_name"), condition)
 
 
-def test_extra_attributes_plug_in_through_services(http: TestClient, tmp_path: Path) -> None:
+def test_extra_attributes_plug_in_through_components(http: TestClient, tmp_path: Path) -> None:
     study, series = generate_uid(), generate_uid()
-    store(http, study, series, generate_uid(), SeriesDescription="axial")
-    store(http, study, generate_uid(), generate_uid(), SeriesDescription="coronal")
-    http.app.state.services.query_attributes = lambda: [SeriesDescriptionTag()]
+    store(http, study, series, generate_uid(), SeriesDescription="axial",
+          ManufacturerModelName="axial")
+    store(http, study, generate_uid(), generate_uid(), SeriesDescription="coronal",
+          ManufacturerModelName="coronal")
+    http.app.state.components.query_attributes = lambda: [SeriesDescriptionTag()]
     response = http.get("/v2/series?SeriesDescription=axial", headers=DICOM_JSON)
     assert response.status_code == 200
     assert response.headers["erroneous-dicom-attributes"] == "SeriesDescription"
@@ -415,7 +417,7 @@ def test_extra_attributes_plug_in_through_services(http: TestClient, tmp_path: P
     assert (first(found, SERIES_UID), first(found, "0008103E")) == (series, "axial")
     response = http.get("/v2/studies?SeriesDescription=axial", headers=DICOM_JSON)
     assert response.status_code == 400  # a series-level tag is not queryable on /studies
-    http.app.state.services.query_attributes = lambda: [SeriesDescriptionTag(query_disabled=True)]
+    http.app.state.components.query_attributes = lambda: [SeriesDescriptionTag(query_disabled=True)]
     response = http.get("/v2/series?SeriesDescription=axial", headers=DICOM_JSON)
     assert (response.status_code, response.text) == (
         400, "Query is disabled on specified attribute 'SeriesDescription'.")

@@ -6,17 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from dicom_emulator.attributes import Level
-from dicom_emulator.features.query_attributes import (
-    CORE_ATTRIBUTES,
-    AnyOf,
-    Condition,
-    Exact,
-    Fuzzy,
-    Range,
-    SqlFragment,
-)
-from dicom_emulator.features.query_parser import (
+from dicom_emulator.dicom.attributes import Level
+from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES
+from dicom_emulator.features.query.parser import (
     Query,
     QueryParseError,
     QueryResource,
@@ -25,6 +18,7 @@ from dicom_emulator.features.query_parser import (
     parse_attribute_id,
     parse_query,
 )
+from dicom_emulator.storage.search import Criterion, IndexColumn, SqlFragment, criterion_sql
 
 R = QueryResource
 STUDY_UID = "1.2.3.4"
@@ -291,12 +285,12 @@ def test_quotes_are_fine_without_fuzzy() -> None:
     assert condition('PatientName="Doe"') == Exact('"Doe"')
 
 
-# -- SQL fragments of the core attributes ------------------------------------------------
+# -- SQL fragments of the core attributes (storage.search) ---------------------------------
 
 
 def fragment(query: str, resource: QueryResource = R.ALL_INSTANCES) -> SqlFragment:
     (only,) = parse(resource, query).filters
-    return only.where()
+    return criterion_sql(only.criterion())
 
 
 def test_person_name_exact_match_uses_normalized_column() -> None:
@@ -328,14 +322,14 @@ class FakeTag:
     query_disabled: bool = False
     has_errors: bool = False
 
-    def where(self, condition: Condition) -> SqlFragment:
-        assert isinstance(condition, Exact)
-        return "se.series_key IN (SELECT k FROM eqt WHERE v = ?)", [condition.value]
+    def criterion(self, condition: Condition) -> Criterion:
+        return Criterion(IndexColumn(Level.SERIES, "protocol_name"), condition)
 
 
 def test_extra_attribute_is_queryable_at_its_level_and_above() -> None:
     query = parse_query([("ProtocolName", "P")], R.ALL_SERIES, extra=[FakeTag()])
-    assert query.filters[0].where() == ("se.series_key IN (SELECT k FROM eqt WHERE v = ?)", ["P"])
+    assert query.filters[0].criterion() == Criterion(IndexColumn(Level.SERIES, "protocol_name"),
+                                                      Exact("P"))
     assert parse_query([("00181030", "P")], R.ALL_INSTANCES, extra=[FakeTag()]).filters
     with pytest.raises(QueryParseError, match="is not queryable"):
         parse_query([("ProtocolName", "P")], R.ALL_STUDIES, extra=[FakeTag()])

@@ -14,9 +14,12 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.features.negotiation import MULTIPLE_ACCEPT_HEADERS, NOT_ACCEPTABLE_HEADERS
-from dicom_emulator.features.render import RENDER_FILE_TOO_LARGE
-from dicom_emulator.features.retrieve import INVALID_FRAMES, INVALID_QUALITY
+from dicom_emulator.features.retrieve.endpoint import INVALID_FRAMES, INVALID_QUALITY
+from dicom_emulator.features.retrieve.negotiation import (
+    MULTIPLE_ACCEPT_HEADERS,
+    NOT_ACCEPTABLE_HEADERS,
+)
+from dicom_emulator.features.retrieve.render import RENDER_FILE_TOO_LARGE
 from tests.emulator.wado import Stored, get_without_accept, store_dataset, store_testdata
 from tests.factory import make_dataset
 

@@ -15,9 +15,9 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.features.negotiation import NOT_ACCEPTABLE_HEADERS
-from dicom_emulator.features.retrieve import MULTI_INSTANCE_TRANSCODING
-from dicom_emulator.features.transcode import FILE_TOO_BIG
+from dicom_emulator.features.retrieve.negotiation import NOT_ACCEPTABLE_HEADERS
+from dicom_emulator.features.retrieve.service import MULTI_INSTANCE_TRANSCODING
+from dicom_emulator.features.retrieve.transcode import FILE_TOO_BIG
 from tests.emulator.wado import (
     EVRLE,
     J2K_LOSSLESS,
@@ -287,7 +287,7 @@ def test_invalid_uid_is_400(http: TestClient, url: str) -> None:
 
 
 def test_file_deleted_under_the_index_is_404(http: TestClient, instance: Stored) -> None:
-    svc = http.app.state.services
+    svc = http.app.state.components
     (row,) = svc.index.find_instances(instance.study, instance.series, instance.sop)
     svc.blobs.path(row.blob).unlink()
     response = http.get(instance.url, headers=ORIGINAL_SINGLE)
@@ -323,7 +323,7 @@ def test_metadata_etag_and_if_none_match(
     http: TestClient, series_of_two: tuple[Stored, Stored]
 ) -> None:
     first, second = series_of_two
-    index = http.app.state.services.index
+    index = http.app.state.components.index
     keys = [i.instance_key for i in index.find_instances(first.study)]
     accept = {"Accept": "application/dicom+json"}
     study = http.get(first.study_url + "/metadata", headers=accept)

@@ -13,7 +13,7 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.media import encode_multipart
+from dicom_emulator.web.media import encode_multipart
 from tests.factory import make_dataset, make_instance
 
 DICOM_JSON = {"Accept": "application/dicom+json"}
@@ -167,7 +167,7 @@ def test_v2_stores_with_a_warning_and_drops_the_invalid_value(
     assert values(item, "00081196") == [1]
     comment = values(values(item, "00741048")[0], "00000902")[0]
     assert "(0008,0020)" in comment and "DA" in comment
-    services = http.app.state.services
+    services = http.app.state.components
     (metadata,) = [json.loads(m) for m in services.index.metadata(study)]
     assert "00080020" not in metadata  # dropped from metadata and index…
     assert metadata["00100020"]["Value"] == ["PID-1"]

@@ -6,8 +6,8 @@ import pytest
 from pydicom import config
 from pydicom.dataset import Dataset
 
+from dicom_emulator.dicom.validation import check_element, check_path_uid, first_value, is_valid_uid
 from dicom_emulator.errors import InvalidIdentifierError
-from dicom_emulator.validation import check_element, check_path_uid, first_value, is_valid_uid
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from pydicom.uid import generate_uid
 from python_multipart.multipart import MultipartParser
 from starlette.testclient import TestClient
 
-from dicom_emulator.media import parse_media_type
+from dicom_emulator.web.media import parse_media_type
 from tests.factory import to_bytes
 
 STOW_HEADERS = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}

@@ -125,7 +125,7 @@ def test_v1_reports_completed(base: str) -> None:
 def test_wait_gives_up_after_its_timeout(http: TestClient) -> None:
     """The in-process app lets the test hold the reindex; the helper takes any client."""
     assert store(http, PatientAge="030Y") == 200
-    with paused(http.app.state.services.reindexer):
+    with paused(http.app.state.components.reindexer):
         reference = add_extended_query_tags(http, "http://testserver/v2",
                                             [{"path": "PatientAge", "level": "Study"}])
         running = get_operation(http, reference)

@@ -1,0 +1,52 @@
+"""DICOM JSON (PS3.18 F.2) as the service returns it: pydicom's encoder, minus bulk data.
+
+The Azure service omits OB, OD, OF, OL, OV, OW and UN elements from metadata and
+offers no BulkDataURIs, so they are dropped before encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from dicom_emulator.dicom.attributes import tag_hex
+
+BULK_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
+
+DicomJson = dict[str, Any]
+
+
+def _without_bulk(ds: Dataset, drop: frozenset[int]) -> Dataset:
+    out = Dataset()
+    for elem in ds:
+        if elem.tag in drop or elem.VR in BULK_VRS:
+            continue
+        if elem.VR == "SQ":
+            out.add_new(elem.tag, "SQ", Sequence(_without_bulk(item, frozenset())
+                                                  for item in elem.value))
+        else:
+            out.add(elem)
+    return out
+
+
+def to_metadata(ds: Dataset, drop: Iterable[int] = ()) -> DicomJson:
+    """The instance's DICOM JSON without bulk data and without the ``drop`` tags."""
+    return _without_bulk(ds, frozenset(drop)).to_json_dict(suppress_invalid_tags=True)
+
+
+def subset(metadata: DicomJson, keywords: Iterable[str]) -> DicomJson:
+    """Only the given attributes of a DICOM JSON dataset (those present)."""
+    out = {}
+    for keyword in keywords:
+        tag = tag_hex(keyword)
+        if tag in metadata:
+            out[tag] = metadata[tag]
+    return out
+
+
+def element(vr: str, *values: Any) -> DicomJson:
+    """One DICOM JSON element: ``{"vr": vr, "Value": [...]}`` (no Value when empty)."""
+    return {"vr": vr, "Value": list(values)} if values else {"vr": vr}

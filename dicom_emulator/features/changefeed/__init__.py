@@ -1,0 +1,1 @@
+"""Change feed (Azure-only): every store and delete, in order."""

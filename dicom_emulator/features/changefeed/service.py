@@ -1,0 +1,40 @@
+"""Change feed (Azure-only), the service: entries as the service serializes them.
+
+Like ``ChangeFeedController``, one feature serves both API versions with different
+paging: v1 pages by sequence number (``offset`` is exclusive), v2 by row inside a
+``startTime``/``endTime`` window ordered by time. JSON keys are camelCase; ``action`` and
+``state`` are PascalCase (``Create``, ``Current``) because the service serializes them
+with a property-level ``JsonStringEnumConverter`` without a naming policy.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dicom_emulator.features.partitions import DEFAULT_PARTITION
+from dicom_emulator.storage.changefeed import ChangeFeedRow
+
+
+def entry_json(row: ChangeFeedRow) -> str:
+    """One entry as the service serializes it (nulls omitted, metadata embedded as stored)."""
+    entry: dict[str, Any] = {
+        "sequence": row.sequence,
+        "partitionName": DEFAULT_PARTITION,
+        "studyInstanceUid": row.study_uid,
+        "seriesInstanceUid": row.series_uid,
+        "sopInstanceUid": row.sop_uid,
+        "action": row.action.name.capitalize(),
+        "timestamp": row.timestamp,
+        "state": row.state.name.capitalize(),
+    }
+    text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    if row.metadata is None:
+        return text
+    # The stored metadata is already DICOM JSON text: splice it in instead of re-encoding.
+    return text[:-1] + ',"metadata":' + row.metadata + "}"
+
+
+def entries_json(rows: list[ChangeFeedRow]) -> str:
+    """A page of entries as a JSON array."""
+    return "[" + ",".join(entry_json(row) for row in rows) + "]"

@@ -1,0 +1,1 @@
+"""Delete (Azure-only): studies, series and instances."""

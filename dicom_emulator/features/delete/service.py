@@ -1,0 +1,30 @@
+"""Delete (Azure-only), the service: remove a study, series or instance.
+
+Index rows and their change-feed entries go in one transaction, so QIDO and WADO stop
+returning the data at once; the files are removed right after the commit (a crash in
+between leaves orphans that start-up recovery removes). Blocking: call it from a worker
+thread.
+"""
+
+from __future__ import annotations
+
+from dicom_emulator.errors import not_found
+from dicom_emulator.storage.blobs import BlobStore
+from dicom_emulator.storage.index import Index, InstanceUids
+
+
+def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids) -> int:
+    """Delete what the UIDs name; returns how many instances went.
+
+    Raises
+    ------
+    NotFoundError
+        Nothing is stored under these UIDs (named after the level asked for).
+    """
+    study, series, sop = uids
+    gone = index.delete(study, series, sop)
+    if not gone:
+        raise not_found(series, sop)
+    for instance in gone:
+        blobs.remove(instance.blob)
+    return len(gone)

@@ -1,0 +1,1 @@
+"""Extended query tags (Azure-only): more searchable attributes, and their reindex."""

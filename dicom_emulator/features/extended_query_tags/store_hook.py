@@ -1,0 +1,68 @@
+"""How extended query tags take part in STOW: v1 validation and store-time indexing.
+
+``StoreService`` calls this hook (a ``features.store.service.StoreHook``): in v1 an
+instance whose value for a Ready tag is invalid, or has another VR than the tag, fails
+like one with an invalid core attribute (43264); every stored instance is indexed on the
+Adding and Ready tags inside its own index transaction (``ExtendedQueryTagStore.index_writer``).
+"""
+
+from __future__ import annotations
+
+from pydicom.dataset import Dataset
+from pydicom.tag import Tag
+
+from dicom_emulator.dicom.dicom_json import DicomJson
+from dicom_emulator.dicom.indexing import ErrorCode, InvalidValue, find_element, index_value
+from dicom_emulator.dicom.validation import AttributeProblem
+from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore, StoredTag, TagStatus
+from dicom_emulator.storage.index import IndexWriter
+
+
+def _element_json(ds: Dataset, tag: StoredTag) -> dict:
+    """The tag's element (and its private creator's) as DICOM JSON."""
+    number = int(tag.path, 16)
+    wanted = [number]
+    if tag.private_creator:
+        wanted.append((number & 0xFFFF0000) | ((number >> 8) & 0xFF))
+    part = Dataset()
+    for item in wanted:
+        if item in ds:
+            part.add(ds[item])
+    return part.to_json_dict(suppress_invalid_tags=True)
+
+
+def _value_text(element: dict | None) -> str:
+    values = (element or {}).get("Value") or [""]
+    return str(values[0])
+
+
+class ExtendedQueryTagStoreHook:
+    """The extended-query-tag side of a store, for ``StoreService``."""
+
+    def __init__(self, tags: ExtendedQueryTagStore):
+        self.tags = tags
+
+    def index_writer(self, metadata: DicomJson) -> IndexWriter:
+        """Index the new instance on the Adding and Ready tags, in its store transaction."""
+        return self.tags.index_writer(metadata)
+
+    def v1_problems(self, ds: Dataset) -> list[AttributeProblem]:
+        """Problems with the values of Ready tags (v1 validates every indexed attribute)."""
+        ready = [t for t in self.tags.all() if t.status is TagStatus.READY]
+        problems = []
+        for tag in ready:
+            if int(tag.path, 16) not in ds:
+                continue
+            metadata = _element_json(ds, tag)
+            element = find_element(metadata, tag.path, tag.private_creator)
+            try:
+                index_value(tag.vr, element)
+            except InvalidValue as exc:
+                actual = str(ds[int(tag.path, 16)].VR)
+                reason = exc.code.message
+                if exc.code is ErrorCode.UNEXPECTED_VR:
+                    reason = (f"The extended query tag '{Tag(int(tag.path, 16))}' is expected to "
+                              f"have VR '{tag.vr}' but has '{actual}' in file.")
+                problems.append(AttributeProblem(int(tag.path, 16), actual,
+                                                 _value_text(element), reason))
+        return problems

@@ -1,0 +1,1 @@
+"""Long-running operations (Azure-only): their status."""

@@ -1,0 +1,1 @@
+"""QIDO-RS: search for studies, series and instances (endpoint, service, parser)."""

@@ -1,0 +1,362 @@
+"""QIDO-RS query parameters -> a typed :class:`Query` (pure: no I/O, nothing executed).
+
+The rules are the Azure DICOM service's (``QueryOptionsExtensions.cs``, ``QueryParser.cs``,
+``BaseQueryParser.cs``; spec §3), its messages are in :mod:`.messages`. Each filter pairs a
+parsed condition with the attribute object that knows where its values are kept; which
+attributes exist beyond the core ones is the extension point described in
+:mod:`.attributes` (extended query tags arrive through ``parse_query(..., extra=...)``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+from pydicom.datadict import tag_for_keyword
+
+from dicom_emulator.dicom.attributes import Level, person_name_words
+from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.errors import BadRequestError
+from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES, QueryAttribute
+from dicom_emulator.features.query.messages import (
+    DATE_TIME_OFFSET,
+    DISALLOWED_UID,
+    DUPLICATE_ATTRIBUTE,
+    DUPLICATE_ID,
+    EMPTY_RANGE,
+    EMPTY_VALUE,
+    FUZZY_CHARACTER,
+    INCLUDE_ALL_AND_NAMES,
+    INCLUDE_UNKNOWN,
+    INVALID_DATE,
+    INVALID_DATE_TIME,
+    INVALID_NUMBER,
+    INVALID_OPTION,
+    INVALID_TIME,
+    NOT_QUERYABLE,
+    QUERY_DISABLED,
+    REVERSED_RANGE,
+    UNKNOWN_PARAMETER,
+)
+from dicom_emulator.storage.search import Criterion
+
+MAX_LIMIT, DEFAULT_LIMIT = 200, 100
+STUDY_UID_TAG, SERIES_UID_TAG = "0020000D", "0020000E"
+
+class QueryParseError(BadRequestError):
+    """A QIDO request the service rejects with 400 and a plain-text message."""
+
+
+# -- resources -------------------------------------------------------------------------
+
+
+class QueryResource(Enum):
+    """The six QIDO routes; the value lists the levels whose attributes they accept."""
+
+    ALL_STUDIES = (Level.STUDY,)
+    ALL_SERIES = (Level.STUDY, Level.SERIES)
+    ALL_INSTANCES = (Level.STUDY, Level.SERIES, Level.INSTANCE)
+    STUDY_SERIES = (Level.SERIES,)
+    STUDY_INSTANCES = (Level.SERIES, Level.INSTANCE)
+    STUDY_SERIES_INSTANCES = (Level.INSTANCE,)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """Levels searchable here, which are also the levels whose attributes results carry."""
+        return self.value  # type: ignore[no-any-return]
+
+    @property
+    def result_level(self) -> Level:
+        return self.value[-1]  # type: ignore[no-any-return]
+
+
+# -- the parsed query ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One match condition on one attribute; ``parameter`` is the name the client used."""
+
+    attribute: QueryAttribute
+    condition: Condition
+    parameter: str
+
+    def criterion(self) -> Criterion:
+        return self.attribute.criterion(self.condition)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated QIDO request."""
+
+    resource: QueryResource
+    filters: tuple[Filter, ...] = ()
+    include_all: bool = False
+    include_tags: tuple[str, ...] = ()
+    fuzzy: bool = False
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    study_uid: str | None = None
+    series_uid: str | None = None
+    erroneous: tuple[str, ...] = ()
+
+
+_OPTIONS = ("limit", "offset", "fuzzymatching", "includefield")
+_HEX_TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_attribute_id(text: str) -> str | None:
+    """``GGGGEEEE`` or a (case-sensitive) keyword -> 8 uppercase hex digits; else None."""
+    if _HEX_TAG.match(text):
+        return text.upper()
+    tag = tag_for_keyword(text)
+    return f"{tag:08X}" if tag is not None else None
+
+
+def parse_query(
+    params: Iterable[tuple[str, str]],
+    resource: QueryResource,
+    *,
+    study_uid: str | None = None,
+    series_uid: str | None = None,
+    extra: Iterable[QueryAttribute] = (),
+) -> Query:
+    """Validate QIDO query parameters (decoded ``(name, value)`` pairs, in order).
+
+    Parameters
+    ----------
+    params : iterable of (str, str)
+        The query string, e.g. ``request.query_params.multi_items()``.
+    resource : QueryResource
+        Which of the six routes was called.
+    study_uid, series_uid : str, optional
+        UIDs from the path (already validated); they become filters.
+    extra : iterable of QueryAttribute
+        Attributes beyond the core ones (extended query tags in status Ready).
+
+    Returns
+    -------
+    Query
+
+    Raises
+    ------
+    QueryParseError
+        With the service's message, for anything it would answer with 400.
+    """
+    options: dict[str, list[str]] = {}
+    filters: dict[str, str] = {}
+    for key, value in params:
+        key = key.strip()
+        if key.lower() in _OPTIONS:
+            options.setdefault(key.lower(), []).append(value)
+        elif key in filters:
+            raise QueryParseError(DUPLICATE_ID.format(key))
+        else:
+            filters[key] = value.strip()
+    limit = _integer_option(options, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _integer_option(options, "offset", 0, 0, None)
+    fuzzy = _fuzzy_option(options)
+    include_all, include_tags = _include_fields(options.get("includefield", []))
+
+    available = dict(CORE_ATTRIBUTES)
+    for attribute in extra:
+        available.setdefault(attribute.tag, attribute)
+    parsed: dict[str, Filter] = {}
+    erroneous: list[str] = []
+    for key, value in filters.items():
+        tag = parse_attribute_id(key)
+        if tag is None:
+            raise QueryParseError(UNKNOWN_PARAMETER.format(key))
+        if (tag == STUDY_UID_TAG and study_uid is not None) or (
+            tag == SERIES_UID_TAG and series_uid is not None
+        ):
+            keyword = "StudyInstanceUID" if tag == STUDY_UID_TAG else "SeriesInstanceUID"
+            raise QueryParseError(DISALLOWED_UID.format(keyword))
+        attribute = available.get(tag)
+        if attribute is None or attribute.level not in resource.levels:
+            raise QueryParseError(NOT_QUERYABLE.format(key))
+        if attribute.query_disabled:
+            raise QueryParseError(QUERY_DISABLED.format(key))
+        if not value:
+            raise QueryParseError(EMPTY_VALUE.format(key))
+        condition = parse_condition(attribute, value, fuzzy)
+        if condition is None:
+            raise QueryParseError(UNKNOWN_PARAMETER.format(key))
+        if tag in parsed:
+            raise QueryParseError(DUPLICATE_ATTRIBUTE.format(key))
+        parsed[tag] = Filter(attribute, condition, key)
+        if attribute.has_errors:
+            erroneous.append(key)
+    for tag, uid in ((STUDY_UID_TAG, study_uid), (SERIES_UID_TAG, series_uid)):
+        if uid is not None:
+            parsed[tag] = Filter(CORE_ATTRIBUTES[tag], Exact(uid), CORE_ATTRIBUTES[tag].name)
+    return Query(
+        resource=resource, filters=tuple(parsed.values()), include_all=include_all,
+        include_tags=include_tags, fuzzy=fuzzy, limit=limit, offset=offset,
+        study_uid=study_uid, series_uid=series_uid, erroneous=tuple(erroneous),
+    )
+
+
+# -- options ---------------------------------------------------------------------------
+
+
+def _integer_option(options: dict[str, list[str]], name: str, default: int, low: int,
+                    high: int | None) -> int:
+    values = options.get(name)
+    if not values:
+        return default
+    # ASP.NET binds the first value; its messages name the property (Limit, Offset), and a
+    # number its type (int, long) cannot hold does not bind at all.
+    text, prop = values[0].strip(), name.capitalize()
+    bits = 31 if high is not None else 63
+    if not _INTEGER.fullmatch(text) or not -(2**bits) <= int(text) < 2**bits:
+        raise QueryParseError(INVALID_OPTION.format(
+            name, f"The value '{values[0]}' is not valid for {prop}."))
+    number = int(text)
+    if number < low or (high is not None and number > high):
+        # RangeAttribute(0, long.MaxValue) prints its maximum as a double.
+        shown = str(high) if high is not None else "9.223372036854776E+18"
+        raise QueryParseError(INVALID_OPTION.format(
+            name, f"The field {prop} must be between {low} and {shown}."))
+    return number
+
+
+def _fuzzy_option(options: dict[str, list[str]]) -> bool:
+    values = options.get("fuzzymatching")
+    if not values:
+        return False
+    text = values[0].strip().lower()
+    if text not in ("true", "false"):
+        raise QueryParseError(INVALID_OPTION.format(
+            "fuzzymatching", f"The value '{values[0]}' is not valid for FuzzyMatching."))
+    return text == "true"
+
+
+def _include_fields(values: list[str]) -> tuple[bool, tuple[str, ...]]:
+    # Comma-separated and/or repeated (AggregateCsvModelBinder: split, trim, keep empties).
+    fields = [f.strip() for v in values for f in v.split(",")]
+    if any(f.lower() == "all" for f in fields):
+        if len(fields) > 1:
+            raise QueryParseError(INCLUDE_ALL_AND_NAMES)
+        return True, ()
+    tags: list[str] = []
+    for name in fields:
+        tag = parse_attribute_id(name)
+        if tag is None:
+            raise QueryParseError(INCLUDE_UNKNOWN.format(name))
+        if tag not in tags:
+            tags.append(tag)
+    return False, tuple(tags)
+
+
+# -- values ----------------------------------------------------------------------------
+
+_STRING_VRS = {"UI", "LO", "SH", "PN", "CS", "AE", "AS", "DS", "IS"}
+_INTEGER_VRS = {"SL", "SS", "UL", "US"}
+_FLOAT_VRS = {"FL", "FD"}
+_RANGE_VRS = {"DA", "DT", "TM"}
+
+
+def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condition | None:
+    """The condition ``value`` means for ``attribute``; None if its VR cannot be queried."""
+    vr, name = attribute.vr, attribute.name
+    if vr in _RANGE_VRS:
+        return _date_or_time_condition(vr, value, name)
+    if vr == "PN" and fuzzy:
+        if '"' in value:
+            raise QueryParseError(FUZZY_CHARACTER.format(name, value, '"'))
+        # A word of punctuation alone prefixes nothing the full-text index keeps.
+        words = tuple(w for w in person_name_words(value).split() if any(map(str.isalnum, w)))
+        return Fuzzy(words) if words else Exact(value)
+    if vr == "UI" and "," in value:
+        uids = tuple(u.strip() for u in value.split(",") if u.strip())
+        if not uids:
+            raise QueryParseError(EMPTY_VALUE.format(name))
+        return AnyOf(uids)
+    if vr in _STRING_VRS:
+        return Exact(value)
+    if vr in _INTEGER_VRS:
+        if not _INTEGER.fullmatch(value):
+            raise QueryParseError(INVALID_NUMBER.format(value, name, "long"))
+        return Exact(int(value))
+    if vr in _FLOAT_VRS:
+        try:
+            return Exact(float(value))
+        except ValueError:
+            raise QueryParseError(INVALID_NUMBER.format(value, name, "double")) from None
+    return None
+
+
+def _date_or_time_condition(vr: str, value: str, name: str) -> Condition:
+    canonical = {"DA": canonical_date, "DT": canonical_date_time, "TM": canonical_time}[vr]
+    parts = value.split("-")
+    if len(parts) == 2:
+        low_text, high_text = parts[0].strip(), parts[1].strip()
+        if not low_text and not high_text:
+            raise QueryParseError(EMPTY_RANGE)
+        low = canonical(low_text, name) if low_text else None
+        high = canonical(high_text, name) if high_text else None
+        if low is not None and high is not None and low > high:
+            raise QueryParseError(REVERSED_RANGE[vr].format(value, low_text, high_text))
+        return Range(low, high)
+    return Exact(canonical(value, name))
+
+
+def canonical_date(text: str, name: str = "") -> str:
+    """A DA query value, checked (``yyyyMMdd``, a real date); raises QueryParseError."""
+    try:
+        if not re.fullmatch(r"[0-9]{8}", text):
+            raise ValueError(text)
+        date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        raise QueryParseError(INVALID_DATE.format(text, name)) from None
+    return text
+
+
+# re.ASCII: only 0-9 are digits in DICOM values (\d would take any script's digits).
+_DT = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}))?", re.ASCII)
+_DT_OFFSET = re.compile(r"\d{4,14}(?:\.\d{1,6})?[ +-]\d{4}", re.ASCII)
+
+
+def canonical_date_time(text: str, name: str = "") -> str:
+    """A DT value as ``yyyyMMddHHmmss.ffffff`` (missing parts at their minimum).
+
+    Accepts the service's forms ``yyyy`` … ``yyyyMMddHHmmss.FFFFFF`` (a fraction only
+    after seconds); fixed width, so text order is time order.
+    """
+    match = _DT.fullmatch(text)
+    ok = match is not None and (match.group(7) is None or match.group(6) is not None)
+    if match is not None and ok:
+        year, month, day, hour, minute, second = (
+            int(g) if g else d for g, d in zip(match.groups()[:6], (0, 1, 1, 0, 0, 0),
+                                                 strict=True))
+        try:
+            datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            ok = False
+        if ok:
+            fraction = (match.group(7) or "").ljust(6, "0")
+            return f"{year:04d}{month:02d}{day:02d}{hour:02d}{minute:02d}{second:02d}.{fraction}"
+    # '+' in a query string arrives as a space; the service shows it encoded again.
+    shown = text.replace(" ", "+")
+    if _DT_OFFSET.fullmatch(text):
+        raise QueryParseError(DATE_TIME_OFFSET.format(shown, name))
+    raise QueryParseError(INVALID_DATE_TIME.format(shown, name))
+
+
+_TM = re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?", re.ASCII)
+
+
+def canonical_time(text: str, name: str = "") -> str:
+    """A TM value as ``HHmmss.ffffff`` (missing parts zero); fixed width, text order is time."""
+    match = _TM.fullmatch(text)
+    if match is not None:
+        hour, minute, second = (int(g) if g else 0 for g in match.groups()[:3])
+        if hour < 24 and minute < 60 and second < 60:
+            fraction = (match.group(4) or "").ljust(6, "0")
+            return f"{hour:02d}{minute:02d}{second:02d}.{fraction}"
+    raise QueryParseError(INVALID_TIME.format(text, name))

@@ -1,0 +1,1 @@
+"""WADO-RS: retrieve instances, metadata, frames and rendered images."""

@@ -1,0 +1,1 @@
+"""STOW-RS: store instances (endpoint, service, body spooling, rules, response)."""

@@ -1,0 +1,180 @@
+"""Reading a STOW request body into parts, one temp file each, never whole in memory.
+
+Single-part ``application/dicom`` bodies become one part; ``multipart/related`` bodies go
+through python-multipart's streaming ``MultipartParser``, whose callbacks write each part
+to its own file. Content types are checked as parts arrive, so a wrong part fails the
+request (415) before its body is spooled.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_multipart.multipart import MultipartParser
+
+from dicom_emulator.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from dicom_emulator.web.media import DICOM, MULTIPART_RELATED, parse_media_type
+
+
+class MultipartError(ValueError):
+    """The body is not a well-formed multipart message."""
+
+
+@dataclass
+class ReceivedPart:
+    """One part of a request body, spooled to a file in the emulator's tmp folder."""
+
+    headers: dict[str, str]
+    path: Path
+    size: int = 0
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+class MultipartSpooler:
+    """Feed a multipart body in arbitrary chunks; each part lands in its own temp file."""
+
+    def __init__(self, boundary: str, tmp_dir: Path):
+        self.parts: list[ReceivedPart] = []
+        self._tmp_dir = tmp_dir
+        self._file: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._field = bytearray()
+        self._value = bytearray()
+        self._headers: dict[str, str] = {}
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": lambda d, s, e: self._field.extend(d[s:e]),
+                "on_header_value": lambda d, s, e: self._value.extend(d[s:e]),
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+            },
+        )
+
+    def _part_begin(self) -> None:
+        self._headers = {}
+
+    def _header_end(self) -> None:
+        name = self._field.decode("latin-1").strip().lower()
+        self._headers[name] = self._value.decode("latin-1").strip()
+        self._field.clear()
+        self._value.clear()
+
+    def _headers_finished(self) -> None:
+        self._file = tempfile.NamedTemporaryFile(dir=self._tmp_dir, suffix=".part", delete=False)
+        self.parts.append(ReceivedPart(self._headers, Path(self._file.name)))
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        assert self._file is not None
+        self._file.write(data[start:end])
+        self.parts[-1].size += end - start
+
+    def _part_end(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def feed(self, chunk: bytes) -> None:
+        try:
+            self._parser.write(chunk)
+        except Exception as exc:  # python-multipart raises several types for bad framing
+            raise MultipartError(str(exc)) from exc
+
+    def finish(self) -> list[ReceivedPart]:
+        """Close the stream; the complete parts received (a part cut short is dropped)."""
+        if self._file is not None:
+            # The body ended inside a part: it has no closing boundary, so it may be cut.
+            self._part_end()
+            last = self.parts.pop()
+            last.path.unlink(missing_ok=True)
+        return self.parts
+
+    def cleanup(self) -> None:
+        self._part_end()
+        discard_parts(self.parts)
+
+
+async def _limited(chunks: AsyncIterable[bytes], max_bytes: int) -> AsyncIterator[bytes]:
+    """The chunks, until more than ``max_bytes`` have come: then 413."""
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > max_bytes:
+            raise PayloadTooLargeError()
+        yield chunk
+
+
+async def spool_parts(content_type: str | None, chunks: AsyncIterable[bytes], tmp_dir: Path,
+                      max_bytes: int) -> list[ReceivedPart]:
+    """Stream a request body into per-part temp files; a single-part body is one part.
+
+    Raises
+    ------
+    UnsupportedMediaTypeError
+        Neither ``application/dicom`` nor ``multipart/related`` with a boundary, or a part
+        that is not ``application/dicom`` (415).
+    PayloadTooLargeError
+        More than ``max_bytes`` (413).
+    BadRequestError
+        A body that is not a well-formed multipart message (400).
+    """
+    media = parse_media_type(content_type or "")
+    body = _limited(chunks, max_bytes)
+    if media.type == DICOM:
+        part = ReceivedPart({"content-type": DICOM}, _new_tmp(tmp_dir))
+        try:
+            with open(part.path, "wb") as f:
+                async for chunk in body:
+                    f.write(chunk)
+                    part.size += len(chunk)
+        except BaseException:
+            part.path.unlink(missing_ok=True)
+            raise
+        return [part] if part.size else discard_parts([part])
+    if media.type != MULTIPART_RELATED or not media.params.get("boundary"):
+        raise UnsupportedMediaTypeError(content_type)
+    spooler = MultipartSpooler(media.params["boundary"], tmp_dir)
+    checked = 0
+    try:
+        async for chunk in body:
+            spooler.feed(chunk)
+            # Fail fast on a part of the wrong type, before its body is spooled.
+            for i in range(checked, len(spooler.parts)):
+                _check_part_type(i, spooler.parts[i], media.params.get("type"))
+            checked = len(spooler.parts)
+        return spooler.finish()
+    except MultipartError as exc:
+        spooler.cleanup()
+        raise BadRequestError(f"The request body is not a valid multipart message: {exc}") from exc
+    except BaseException:
+        spooler.cleanup()
+        raise
+
+
+def _check_part_type(position: int, part: ReceivedPart, declared: str | None) -> None:
+    # Only the first part inherits the top-level type= (AspNetCoreMultipartReader).
+    content_type = part.content_type or (declared if position == 0 else None)
+    if parse_media_type(content_type or "").type != DICOM:
+        raise UnsupportedMediaTypeError(content_type)
+
+
+def _new_tmp(tmp_dir: Path) -> Path:
+    fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+    os.close(fd)
+    return Path(name)
+
+
+def discard_parts(parts: list[ReceivedPart]) -> list[ReceivedPart]:
+    """Remove the parts' files (those not renamed away by a store); returns ``[]``."""
+    for part in parts:
+        part.path.unlink(missing_ok=True)
+    return []

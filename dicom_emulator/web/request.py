@@ -1,0 +1,60 @@
+"""Per-request facts every endpoint needs: base URL, components, Accept checks, path UIDs."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from dicom_emulator.components import Components
+from dicom_emulator.dicom.validation import check_path_uid
+from dicom_emulator.errors import NotAcceptableError
+from dicom_emulator.storage.index import InstanceUids
+from dicom_emulator.web.media import DICOM_JSON, parse_accept
+from dicom_emulator.web.versions import api_prefix, api_version
+
+__all__ = ["api_version", "base_url", "components", "optional_path_uids", "path_uids",
+           "require_dicom_json_accept"]
+
+
+def base_url(request: Request) -> str:
+    """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``."""
+    url = request.url
+    netloc = url.netloc
+    server = request.scope.get("server")
+    default_port = {"http": 80, "https": 443}.get(url.scheme)
+    if url.port is None and server and server[1] not in (None, default_port):
+        # dicomweb-client sends "Host: <host>" without the port; without this the URLs in
+        # STOW responses would point at port 80 instead of the emulator's.
+        netloc = f"{netloc}:{server[1]}"
+    return f"{url.scheme}://{netloc}/{api_prefix(request)}"
+
+
+def components(request: Request) -> Components:
+    found = request.app.state.components
+    assert isinstance(found, Components)
+    return found
+
+
+def require_dicom_json_accept(request: Request) -> None:
+    """STOW, QIDO and metadata: Accept must admit application/dicom+json, else 406."""
+    if not any(m.matches(DICOM_JSON) for m in parse_accept(request.headers.get("accept"))):
+        raise NotAcceptableError()
+
+
+_PATH_UIDS = (("study", "StudyInstanceUid"), ("series", "SeriesInstanceUid"),
+              ("instance", "SopInstanceUid"))
+
+
+def optional_path_uids(request: Request) -> tuple[str | None, str | None, str | None]:
+    """The study, series and instance UIDs the path has (None where it has none), each
+    validated: :class:`~dicom_emulator.errors.InvalidIdentifierError` (400) if invalid."""
+    params = request.path_params
+    study, series, sop = (check_path_uid(params[key], name) if key in params else None
+                          for key, name in _PATH_UIDS)
+    return study, series, sop
+
+
+def path_uids(request: Request) -> InstanceUids:
+    """:func:`optional_path_uids` of a route whose path always names a study."""
+    study, series, sop = optional_path_uids(request)
+    assert study is not None, "a route without {study} in its path"
+    return study, series, sop

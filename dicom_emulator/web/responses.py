@@ -1,0 +1,48 @@
+"""Response classes for DICOMweb bodies (Starlette style: a media type and a renderer)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+
+from starlette.concurrency import iterate_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from dicom_emulator.web.media import (
+    DICOM_JSON,
+    iter_multipart,
+    multipart_content_type,
+    new_boundary,
+)
+
+
+class DicomJSONResponse(Response):
+    """``application/dicom+json``: a DICOM JSON dataset or an array of them."""
+
+    media_type = DICOM_JSON
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class RawDicomJSONResponse(Response):
+    """A JSON array assembled from datasets already encoded as text (stored metadata)."""
+
+    media_type = DICOM_JSON
+
+    def __init__(self, items: Iterable[str], status_code: int = 200,
+                 headers: dict[str, str] | None = None):
+        super().__init__("[" + ",".join(items) + "]", status_code, headers)
+
+
+class MultipartRelatedResponse(StreamingResponse):
+    """A streamed ``multipart/related`` body; parts are produced lazily in a thread."""
+
+    def __init__(self, parts: Iterable[tuple[str, Iterable[bytes]]], part_type: str,
+                 status_code: int = 200, headers: dict[str, str] | None = None):
+        boundary = new_boundary()
+        body: Iterator[bytes] = iter_multipart(parts, boundary)
+        stream: AsyncIterator[bytes] = iterate_in_threadpool(body)
+        super().__init__(stream, status_code, headers,
+                         media_type=multipart_content_type(boundary, part_type))
