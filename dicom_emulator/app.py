@@ -10,13 +10,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from dicom_emulator.components import build_components
-from dicom_emulator.errors import DicomServiceError, handle_dicom_error
+from dicom_emulator.errors import DicomServiceError
 from dicom_emulator.identity.admin import admin_routes
 from dicom_emulator.identity.enforcement import AuthEnforcement
+from dicom_emulator.identity.errors import EntraError, entra_error_response
 from dicom_emulator.identity.routes import identity_routes
 from dicom_emulator.routes import all_routes
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
+from dicom_emulator.web.responses import dicom_error_response
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,8 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         # Auth off: no middleware at all, so nothing on the request path costs a thing.
         middleware=([Middleware(AuthEnforcement, identity=components.identity)]
                     if settings.auth else []),
-        exception_handlers={DicomServiceError: handle_dicom_error},
+        exception_handlers={DicomServiceError: dicom_error_response,
+                            EntraError: entra_error_response},
         lifespan=lifespan,
     )
     app.state.components = components

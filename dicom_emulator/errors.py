@@ -1,13 +1,12 @@
-"""The emulator's error tree, and the one place that maps it to HTTP responses.
+"""The emulator's error tree: each error knows its status code and the service's message.
 
-Like the Azure service (``ExceptionHandlingMiddleware``), error bodies are plain-text
-messages; 401 and 406 have empty bodies.
+Pure (no web framework): every layer may raise these. One handler maps them to HTTP
+(``web.responses.dicom_error_response``, registered in ``create_app``): like the Azure
+service (``ExceptionHandlingMiddleware``), error bodies are plain-text messages; 401 and
+406 have empty bodies.
 """
 
 from __future__ import annotations
-
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 
 
 class DicomServiceError(Exception):
@@ -95,9 +94,3 @@ def not_found(series: str | None, sop: str | None) -> NotFoundError:
     if sop is not None:
         return InstanceNotFoundError()
     return SeriesNotFoundError() if series is not None else StudyNotFoundError()
-
-
-async def handle_dicom_error(request: Request, exc: Exception) -> Response:
-    """Starlette exception handler: one mapping from error type to response."""
-    assert isinstance(exc, DicomServiceError)
-    return PlainTextResponse(exc.message, status_code=exc.status_code, headers=exc.headers)

@@ -77,7 +77,7 @@ def _admin(endpoint: Callable[[Request, Identity], Awaitable[Response]]) -> Endp
         try:
             return await endpoint(request, components(request).identity)
         except (DirectoryError, UnknownRoleError) as error:
-            return _error(error.status, error.code, str(error))
+            return _error(error.status_code, error.code, str(error))
     return guarded
 
 

@@ -64,7 +64,7 @@ class DirectoryError(LookupError):
     """A directory operation that cannot be done; ``code`` is the Azure error code."""
 
     code = "BadRequest"
-    status = 400
+    status_code = 400
 
 
 class UnknownPrincipalError(DirectoryError):
@@ -80,7 +80,7 @@ class UnknownPrincipalError(DirectoryError):
 
 class RoleAssignmentExistsError(DirectoryError):
     code = "RoleAssignmentExists"
-    status = 409
+    status_code = 409
 
     def __init__(self) -> None:
         super().__init__("The role assignment already exists.")

@@ -13,15 +13,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from dicom_emulator.errors import (
-    DicomServiceError,
-    ForbiddenError,
-    UnauthorizedError,
-    handle_dicom_error,
-)
+from dicom_emulator.errors import DicomServiceError, ForbiddenError, UnauthorizedError
 from dicom_emulator.identity.roles import DataAction
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE, Caller, TokenRejectedError
+from dicom_emulator.web.responses import dicom_error_response
 from dicom_emulator.web.versions import API_PREFIXES
 
 READ, WRITE, DELETE = DataAction.READ, DataAction.WRITE, DataAction.DELETE
@@ -127,7 +123,7 @@ class AuthEnforcement:
                     scope["dicom.caller"] = authorize(
                         request, self.identity, required_action(scope["method"], versioned[1]))
                 except DicomServiceError as error:
-                    response = await handle_dicom_error(request, error)
+                    response = await dicom_error_response(request, error)
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)

@@ -59,7 +59,7 @@ class UnknownRoleError(LookupError):
     """No built-in role has that name or GUID."""
 
     code = "RoleDefinitionNotFound"
-    status = 400
+    status_code = 400
 
     def __init__(self, role: str):
         # The Azure CLI's wording for ``--role`` values it cannot resolve.

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
@@ -23,37 +21,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from dicom_emulator.identity.directory import InvalidSecretError
+from dicom_emulator.identity.errors import NO_STORE, EntraError
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE
 from dicom_emulator.web.request import components
 
 MAX_FORM_BYTES = 64 * 1024
-_NO_STORE = {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}
-
-
-class EntraError(Exception):
-    """An OAuth error as Entra ID reports it (``AADSTS<code>: <message>``)."""
-
-    def __init__(self, status: int, error: str, code: int, message: str):
-        super().__init__(message)
-        self.status, self.error, self.code, self.message = status, error, code, message
-
-    def response(self, request: Request) -> JSONResponse:
-        now = datetime.now(UTC)
-        trace_id = str(uuid.uuid4())
-        correlation_id = request.headers.get("client-request-id") or str(uuid.uuid4())
-        stamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
-        body = {
-            "error": self.error,
-            "error_description": (f"AADSTS{self.code}: {self.message}\r\nTrace ID: {trace_id}"
-                                  f"\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {stamp}"),
-            "error_codes": [self.code],
-            "timestamp": stamp,
-            "trace_id": trace_id,
-            "correlation_id": correlation_id,
-            "error_uri": f"https://login.microsoftonline.com/error?code={self.code}",
-        }
-        return JSONResponse(body, status_code=self.status, headers=_NO_STORE)
 
 
 def _missing(parameter: str) -> EntraError:
@@ -116,53 +89,50 @@ def _resource_of_scope(scope: str) -> str:
 
 
 async def _issue(request: Request, version: int) -> Response:
+    identity = _check_tenant(request)
+    form = await _form(request)
+    basic = _basic_credentials(request)
+    client_id = form.get("client_id") or (basic[0] if basic else "")
+    secret = form.get("client_secret") or (basic[1] if basic else "")
+    grant_type = form.get("grant_type", "")
+    if not grant_type:
+        raise _missing("grant_type")
+    if grant_type != "client_credentials":
+        raise EntraError(400, "unsupported_grant_type", 70003,
+                         f"The app requested an unsupported grant type '{grant_type}'. The "
+                         "local identity service supports client_credentials only.")
+    if not client_id:
+        raise _missing("client_id")
+    if version == 2:
+        resource = _resource_of_scope(form["scope"]) if form.get("scope") else ""
+    else:
+        resource = form.get("resource", "")
+    if not resource:
+        raise _missing("scope" if version == 2 else "resource")
+    if resource.rstrip("/") != AUDIENCE:
+        raise EntraError(400, "invalid_resource", 500011,
+                         f"The resource principal named {resource} was not found in the "
+                         f"tenant named {identity.tenant_id}. This can happen if the "
+                         "application has not been installed by the administrator of the "
+                         "tenant or consented to by any user in the tenant. You might have "
+                         "sent your authentication request to the wrong tenant.")
+    if not secret:
+        raise _missing("client_secret")
     try:
-        identity = _check_tenant(request)
-        form = await _form(request)
-        basic = _basic_credentials(request)
-        client_id = form.get("client_id") or (basic[0] if basic else "")
-        secret = form.get("client_secret") or (basic[1] if basic else "")
-        grant_type = form.get("grant_type", "")
-        if not grant_type:
-            raise _missing("grant_type")
-        if grant_type != "client_credentials":
-            raise EntraError(400, "unsupported_grant_type", 70003,
-                             f"The app requested an unsupported grant type '{grant_type}'. The "
-                             "local identity service supports client_credentials only.")
-        if not client_id:
-            raise _missing("client_id")
-        if version == 2:
-            resource = _resource_of_scope(form["scope"]) if form.get("scope") else ""
-        else:
-            resource = form.get("resource", "")
-        if not resource:
-            raise _missing("scope" if version == 2 else "resource")
-        if resource.rstrip("/") != AUDIENCE:
-            raise EntraError(400, "invalid_resource", 500011,
-                             f"The resource principal named {resource} was not found in the "
-                             f"tenant named {identity.tenant_id}. This can happen if the "
-                             "application has not been installed by the administrator of the "
-                             "tenant or consented to by any user in the tenant. You might have "
-                             "sent your authentication request to the wrong tenant.")
-        if not secret:
-            raise _missing("client_secret")
-        try:
-            principal = await run_in_threadpool(
-                identity.directory.authenticate_client, client_id, secret)
-        except InvalidSecretError as error:
-            raise EntraError(401, "invalid_client", 7000215,
-                             "Invalid client secret provided. Ensure the secret being sent in "
-                             "the request is the client secret value, not the client secret ID, "
-                             f"for a secret added to app '{client_id}'.") from error
-        if principal is None:
-            raise EntraError(400, "unauthorized_client", 700016,
-                             f"Application with identifier '{client_id}' was not found in the "
-                             f"directory '{identity.tenant_id}'. This can happen if the "
-                             "application has not been installed by the administrator of the "
-                             "tenant or consented to by any user in the tenant. You may have "
-                             "sent your authentication request to the wrong tenant.")
-    except EntraError as error:
-        return error.response(request)
+        principal = await run_in_threadpool(
+            identity.directory.authenticate_client, client_id, secret)
+    except InvalidSecretError as error:
+        raise EntraError(401, "invalid_client", 7000215,
+                         "Invalid client secret provided. Ensure the secret being sent in "
+                         "the request is the client secret value, not the client secret ID, "
+                         f"for a secret added to app '{client_id}'.") from error
+    if principal is None:
+        raise EntraError(400, "unauthorized_client", 700016,
+                         f"Application with identifier '{client_id}' was not found in the "
+                         f"directory '{identity.tenant_id}'. This can happen if the "
+                         "application has not been installed by the administrator of the "
+                         "tenant or consented to by any user in the tenant. You may have "
+                         "sent your authentication request to the wrong tenant.")
     token = identity.issue(principal)
     body: dict[str, Any]
     if version == 2:
@@ -173,7 +143,7 @@ async def _issue(request: Request, version: int) -> Response:
                 "ext_expires_in": str(token.expires_in), "expires_on": str(token.expires_on),
                 "not_before": str(token.issued_at), "resource": AUDIENCE,
                 "access_token": token.access_token}
-    return JSONResponse(body, headers=_NO_STORE)
+    return JSONResponse(body, headers=NO_STORE)
 
 
 async def token_v2(request: Request) -> Response:
@@ -186,10 +156,7 @@ async def token_v1(request: Request) -> Response:
 
 async def openid_configuration(request: Request) -> Response:
     """OIDC discovery, enough for MSAL and for JWKS-based token validators."""
-    try:
-        identity = _check_tenant(request)
-    except EntraError as error:
-        return error.response(request)
+    identity = _check_tenant(request)
     root = f"{request.url.scheme}://{request.url.netloc}/{identity.tenant_id}"
     return JSONResponse({
         "issuer": identity.issuer,
@@ -209,10 +176,7 @@ async def openid_configuration(request: Request) -> Response:
 
 
 async def jwks(request: Request) -> Response:
-    try:
-        identity = _check_tenant(request)
-    except EntraError as error:
-        return error.response(request)
+    identity = _check_tenant(request)
     return JSONResponse(identity.signing_key.jwks())
 
 

@@ -1,4 +1,5 @@
-"""Response classes for DICOMweb bodies (Starlette style: a media type and a renderer)."""
+"""Response classes for DICOMweb bodies (Starlette style: a media type and a renderer),
+and the response of an error."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from starlette.concurrency import iterate_in_threadpool
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
+from dicom_emulator.errors import DicomServiceError
 from dicom_emulator.web.media import (
     DICOM_JSON,
     iter_multipart,
@@ -46,3 +49,9 @@ class MultipartRelatedResponse(StreamingResponse):
         stream: AsyncIterator[bytes] = iterate_in_threadpool(body)
         super().__init__(stream, status_code, headers,
                          media_type=multipart_content_type(boundary, part_type))
+
+
+async def dicom_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette exception handler: the one mapping from error type to response."""
+    assert isinstance(exc, DicomServiceError)
+    return PlainTextResponse(exc.message, status_code=exc.status_code, headers=exc.headers)
