@@ -10,6 +10,7 @@ service's authorization filter runs before its handlers.
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -119,9 +120,12 @@ class AuthEnforcement:
             versioned = split_versioned(scope["path"])
             if versioned is not None:
                 request = Request(scope, receive)
+                action = required_action(scope["method"], versioned[1])
                 try:
-                    scope["dicom.caller"] = authorize(
-                        request, self.identity, required_action(scope["method"], versioned[1]))
+                    # In a worker thread: the caller's roles are read from the directory's
+                    # SQLite file on every request (the CLI may change them meanwhile).
+                    scope["dicom.caller"] = await run_in_threadpool(
+                        authorize, request, self.identity, action)
                 except DicomServiceError as error:
                     response = await dicom_error_response(request, error)
                     await response(scope, receive, send)
