@@ -50,7 +50,11 @@ def launch(
     stdout = process.stdout
     lines: Queue[bytes] = Queue()
     # A reader thread, so that a process that prints nothing cannot block past the timeout.
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+    def read_lines() -> None:
+        for out in stdout:
+            lines.put(out)
+
+    threading.Thread(target=read_lines, daemon=True).start()
     try:
         line = lines.get(timeout=timeout).decode(errors="replace")
     except Empty:

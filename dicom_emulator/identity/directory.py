@@ -231,7 +231,8 @@ class Directory:
         if not rows:
             return None
         *columns, salt, digest = rows[0]
-        if not hmac.compare_digest(_hash(secret, salt), digest):  # type: ignore[arg-type]
+        assert isinstance(salt, bytes) and isinstance(digest, bytes)
+        if not hmac.compare_digest(_hash(secret, salt), digest):
             raise InvalidSecretError(app_id)
         return ServicePrincipal(*columns)  # type: ignore[arg-type]
 

@@ -74,12 +74,13 @@ def issue_token(key: SigningKey, tenant_id: str, principal: ServicePrincipal,
     """Sign an access token for ``principal``, valid from now for ``lifetime`` seconds."""
     issued_at = int(now if now is not None else time.time())
     issuer = issuer_for(tenant_id)
-    claims = {
+    expires_on = issued_at + lifetime
+    claims: dict[str, str | int] = {
         "aud": AUDIENCE,
         "iss": issuer,
         "iat": issued_at,
         "nbf": issued_at,
-        "exp": issued_at + lifetime,
+        "exp": expires_on,
         "appid": principal.app_id,
         "appidacr": "1",  # authenticated with a client secret
         "idp": issuer,
@@ -91,7 +92,7 @@ def issue_token(key: SigningKey, tenant_id: str, principal: ServicePrincipal,
     }
     token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
                        headers={"kid": key.kid, "typ": "JWT"})
-    return IssuedToken(access_token=token, issued_at=issued_at, expires_on=claims["exp"])
+    return IssuedToken(access_token=token, issued_at=issued_at, expires_on=expires_on)
 
 
 def _when(value: object) -> str:

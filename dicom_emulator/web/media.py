@@ -43,7 +43,9 @@ class MediaType:
 
 
 def _split_outside_quotes(value: str, sep: str) -> list[str]:
-    items, current, quoted = [], [], False
+    items: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in value:
         if ch == '"':
             quoted = not quoted

@@ -75,9 +75,9 @@ def projection(query: Query, api: int) -> Projection:
                 plan.computed.append(keyword)
         else:
             # The deepest level that keeps it (SpecificCharacterSet is kept at every level).
-            level = next((lv for lv in reversed(joined) if keyword in LEVEL_ATTRIBUTES[lv]), None)
-            if level is not None:
-                plan.from_level.setdefault(level, []).append(tag)
+            keeper = next((lv for lv in reversed(joined) if keyword in LEVEL_ATTRIBUTES[lv]), None)
+            if keeper is not None:
+                plan.from_level.setdefault(keeper, []).append(tag)
             else:
                 plan.from_metadata.append(tag)
     return plan

@@ -101,7 +101,8 @@ def render_frame(path: Path, size: int, index: int, media_type: str, quality: in
 def to_8bit(ds: Dataset, index: int) -> np.ndarray:
     """Frame ``index`` of ``ds`` as display-ready 8-bit grey (H, W) or RGB (H, W, 3)."""
     syntax = UID(str(ds.file_meta.get("TransferSyntaxUID", ImplicitVRLittleEndian)))
-    arr, meta = get_decoder(syntax).as_array(ds, index=index, as_rgb=True)
+    # pydicom annotates the decoding options as ``**kwargs: DecodeOptions`` (not Unpack).
+    arr, meta = get_decoder(syntax).as_array(ds, index=index, as_rgb=True)  # type: ignore[arg-type]
     photometric = str(meta["photometric_interpretation"])
     if photometric in _MONOCHROME:
         return _grayscale(arr, ds, photometric)
@@ -167,8 +168,10 @@ def _voi_lut(values: np.ndarray, ds: Dataset) -> np.ndarray | None:
     if not sequence:
         return None
     bits = int(sequence[0].LUTDescriptor[2])
-    mapped = apply_voi(np.rint(values).astype(np.int64), ds, index=0)
-    return np.asarray(mapped, dtype=np.float64) * 255.0 / (2**bits - 1)
+    mapped = np.asarray(apply_voi(np.rint(values).astype(np.int64), ds, index=0),
+                        dtype=np.float64)
+    scaled: np.ndarray = mapped * (255.0 / (2**bits - 1))
+    return scaled
 
 
 def _min_max(values: np.ndarray) -> np.ndarray:
@@ -179,4 +182,4 @@ def _min_max(values: np.ndarray) -> np.ndarray:
 
 
 def _to_uint8(values: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(np.rint(values), 0, 255), dtype=np.uint8)

@@ -134,7 +134,8 @@ def transcode_frames(path: Path, indices: list[int], target: str) -> list[bytes]
         decoder = get_decoder(source)
         frames = []
         for index in indices:
-            arr, meta = decoder.as_array(ds, index=index, as_rgb=True)
+            # pydicom annotates the decoding options as ``**kwargs: DecodeOptions``.
+            arr, meta = decoder.as_array(ds, index=index, as_rgb=True)  # type: ignore[arg-type]
             arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
             if target == JPEG2000Lossless:
                 frames.append(get_encoder(JPEG2000Lossless).encode(arr, **_encode_options(meta)))
