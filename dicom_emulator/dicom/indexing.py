@@ -23,12 +23,10 @@ from typing import Any
 
 from dicom_emulator.dicom.attributes import normalize_person_name
 from dicom_emulator.dicom.validation import is_valid_uid
+from dicom_emulator.dicom.vr import INDEXED_AS_INTEGER_VRS, INDEXED_AS_REAL_VRS, MAX_LENGTHS
 
-TEXT_VRS = frozenset({"AE", "AS", "CS", "LO", "SH", "UI"})
-INT_VRS = frozenset({"IS", "SL", "SS", "UL", "US"})
-REAL_VRS = frozenset({"FL", "FD"})
-RANGE_VRS = frozenset({"DA", "DT", "TM"})
-_MAX_LENGTH = {"AE": 16, "CS": 16, "SH": 16, "LO": 64, "UI": 64}
+__all__ = ["ErrorCode", "IndexedValue", "InvalidValue", "find_element", "index_value"]
+
 _AS = re.compile(r"^\d{3}[DWMY]$")
 _DT = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,6})?([+-]\d{4})?$")
 _TM = re.compile(r"^(\d{2})(?:(\d{2})(?:(\d{2})(\.\d{1,6})?)?)?$")
@@ -190,7 +188,7 @@ def index_value(vr: str, element: dict[str, Any] | None) -> IndexedValue | None:
         text = _person_name_text(first)
         _check_person_name(text)
         return IndexedValue(normalize_person_name(text), None, None, display)
-    if vr in INT_VRS or vr in REAL_VRS:
+    if vr in INDEXED_AS_INTEGER_VRS or vr in INDEXED_AS_REAL_VRS:
         return _number(vr, first, display)
     text = str(first).rstrip(" ")
     if vr == "DA":
@@ -222,14 +220,14 @@ def _check_text(vr: str, text: str) -> None:
         if not is_valid_uid(text):
             raise InvalidValue(ErrorCode.UID_IS_INVALID)
         return
-    if len(text) > _MAX_LENGTH[vr]:
+    if len(text) > MAX_LENGTHS[vr]:
         raise InvalidValue(ErrorCode.EXCEED_MAX_LENGTH)
     if _has_bad_characters(text, allow_escape=vr in ("LO", "SH")):
         raise InvalidValue(ErrorCode.INVALID_CHARACTERS)
 
 
 def _number(vr: str, first: Any, display: str) -> IndexedValue:
-    if vr in REAL_VRS:
+    if vr in INDEXED_AS_REAL_VRS:
         try:
             return IndexedValue(None, None, float(first), display)
         except (TypeError, ValueError):

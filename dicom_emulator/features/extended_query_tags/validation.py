@@ -14,15 +14,10 @@ from typing import Any
 from pydicom.datadict import get_entry, tag_for_keyword
 
 from dicom_emulator.dicom.attributes import SEARCHABLE
+from dicom_emulator.dicom.vr import ALL_VRS, EXTENDED_QUERY_TAG_VRS
 from dicom_emulator.errors import BadRequestError
 from dicom_emulator.storage.extended_query_tags import NewTag, QueryStatus, TagLevel
 
-# ExtendedQueryTagEntryValidator.SupportedVRCodes: 17 VRs (the docs add DS; the code not).
-SUPPORTED_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "FD", "FL", "IS", "LO", "PN", "SH",
-                           "SL", "SS", "TM", "UI", "UL", "US"})
-ALL_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT",
-                     "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST",
-                     "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"})
 CORE_TAGS = frozenset(int(s.tag, 16) for s in SEARCHABLE)
 _LEVELS = {"study": TagLevel.STUDY, "series": TagLevel.SERIES, "instance": TagLevel.INSTANCE}
 _QUERY_STATUSES = {"enabled": QueryStatus.ENABLED, "disabled": QueryStatus.DISABLED}
@@ -177,7 +172,7 @@ def _check_vr(tag: int, vr: str | None, path: str) -> str:
                 f"without specifying it.")
     elif code is None:
         raise BadRequestError(f"The vr for tag '{path}' is missing.")
-    if code not in SUPPORTED_VRS:
+    if code not in EXTENDED_QUERY_TAG_VRS:
         raise BadRequestError(f"The VR code '{code}' specified for tag '{path}' is not supported.")
     return code
 

@@ -19,6 +19,12 @@ from pydicom.datadict import tag_for_keyword
 
 from dicom_emulator.dicom.attributes import Level, person_name_words
 from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.vr import (
+    DATE_TIME_VRS,
+    QUERIED_AS_INTEGER_VRS,
+    QUERIED_AS_REAL_VRS,
+    QUERIED_AS_TEXT_VRS,
+)
 from dicom_emulator.errors import BadRequestError
 from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES, QueryAttribute
 from dicom_emulator.features.query.messages import (
@@ -255,16 +261,11 @@ def _include_fields(values: list[str]) -> tuple[bool, tuple[str, ...]]:
 
 # -- values ----------------------------------------------------------------------------
 
-_STRING_VRS = {"UI", "LO", "SH", "PN", "CS", "AE", "AS", "DS", "IS"}
-_INTEGER_VRS = {"SL", "SS", "UL", "US"}
-_FLOAT_VRS = {"FL", "FD"}
-_RANGE_VRS = {"DA", "DT", "TM"}
-
 
 def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condition | None:
     """The condition ``value`` means for ``attribute``; None if its VR cannot be queried."""
     vr, name = attribute.vr, attribute.name
-    if vr in _RANGE_VRS:
+    if vr in DATE_TIME_VRS:
         return _date_or_time_condition(vr, value, name)
     if vr == "PN" and fuzzy:
         if '"' in value:
@@ -277,13 +278,13 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
         if not uids:
             raise QueryParseError(EMPTY_VALUE.format(name))
         return AnyOf(uids)
-    if vr in _STRING_VRS:
+    if vr in QUERIED_AS_TEXT_VRS:
         return Exact(value)
-    if vr in _INTEGER_VRS:
+    if vr in QUERIED_AS_INTEGER_VRS:
         if not _INTEGER.fullmatch(value):
             raise QueryParseError(INVALID_NUMBER.format(value, name, "long"))
         return Exact(int(value))
-    if vr in _FLOAT_VRS:
+    if vr in QUERIED_AS_REAL_VRS:
         try:
             return Exact(float(value))
         except ValueError:
