@@ -12,7 +12,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from dicom_emulator.dicom.attributes import tag_hex
+from dicom_emulator.dicom.tags import tag_hex
 from dicom_emulator.dicom.vr import BULK_DATA_VRS
 
 __all__ = ["DicomJson", "element", "subset", "to_metadata"]

@@ -22,6 +22,7 @@ from enum import IntEnum
 from typing import Any
 
 from dicom_emulator.dicom.attributes import normalize_person_name
+from dicom_emulator.dicom.tags import format_tag, private_creator_tag
 from dicom_emulator.dicom.validation import is_valid_uid
 from dicom_emulator.dicom.vr import INDEXED_AS_INTEGER_VRS, INDEXED_AS_REAL_VRS, MAX_LENGTHS
 
@@ -252,11 +253,11 @@ def find_element(metadata: dict[str, Any], path: str,
     A private data element ``(gggg,xxyy)`` belongs to the creator recorded at
     ``(gggg,00xx)``; it is only found when that creator is ``private_creator``.
     """
-    element = metadata.get(path)
+    element: dict[str, Any] | None = metadata.get(path)
     if element is None or not private_creator:
         return element
-    group, block = path[:4], path[4:6]
-    creator = metadata.get(f"{group}00{block}", {}).get("Value") or [None]
+    creator_path = format_tag(private_creator_tag(int(path, 16)))
+    creator = metadata.get(creator_path, {}).get("Value") or [None]
     if str(creator[0] or "").strip() != private_creator.strip():
         return None
     return element

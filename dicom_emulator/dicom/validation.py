@@ -14,9 +14,9 @@ from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pydicom.tag import Tag
 from pydicom.valuerep import validate_value
 
+from dicom_emulator.dicom.tags import keyword_tag
 from dicom_emulator.dicom.vr import ASCII_TEXT_VRS, BINARY_VALUE_SIZES, MAX_LENGTHS, STRING_VRS
 from dicom_emulator.errors import InvalidIdentifierError
 
@@ -122,5 +122,5 @@ def first_value(ds: Dataset, tag: int) -> tuple[str | None, bool]:
 
 
 def uid_value(ds: Dataset, keyword: str) -> str | None:
-    value, _ = first_value(ds, Tag(keyword))
+    value, _ = first_value(ds, keyword_tag(keyword))
     return value.rstrip(" \0") if value else None

@@ -15,7 +15,6 @@ from dicom_emulator.features.query.parser import (
     QueryResource,
     canonical_date_time,
     canonical_time,
-    parse_attribute_id,
     parse_query,
 )
 from dicom_emulator.storage.search import Criterion, IndexColumn, SqlFragment, criterion_sql
@@ -117,13 +116,6 @@ def test_includefield_unknown_attribute() -> None:
 
 
 # -- attribute ids and levels ------------------------------------------------------------
-
-
-def test_attribute_id_keyword_or_hex() -> None:
-    assert parse_attribute_id("PatientName") == "00100010"
-    assert parse_attribute_id("0010001a") == "0010001A"
-    assert parse_attribute_id("patientname") is None
-    assert parse_attribute_id("(0010,0010)") is None
 
 
 def test_unknown_parameter_mentions_casing() -> None:

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from pydicom.datadict import tag_for_keyword
-
 from dicom_emulator.dicom.attributes import Level, person_name_words
 from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.tags import format_tag, parse_tag
 from dicom_emulator.dicom.vr import (
     DATE_TIME_VRS,
     QUERIED_AS_INTEGER_VRS,
@@ -111,16 +110,7 @@ class Query:
 
 
 _OPTIONS = ("limit", "offset", "fuzzymatching", "includefield")
-_HEX_TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def parse_attribute_id(text: str) -> str | None:
-    """``GGGGEEEE`` or a (case-sensitive) keyword -> 8 uppercase hex digits; else None."""
-    if _HEX_TAG.match(text):
-        return text.upper()
-    tag = tag_for_keyword(text)
-    return f"{tag:08X}" if tag is not None else None
 
 
 def parse_query(
@@ -168,15 +158,16 @@ def parse_query(
     fuzzy = _fuzzy_option(options)
     include_all, include_tags = _include_fields(options.get("includefield", []))
 
-    available = dict(CORE_ATTRIBUTES)
-    for attribute in extra:
-        available.setdefault(attribute.tag, attribute)
+    available: dict[str, QueryAttribute] = dict(CORE_ATTRIBUTES)
+    for extra_attribute in extra:
+        available.setdefault(extra_attribute.tag, extra_attribute)
     parsed: dict[str, Filter] = {}
     erroneous: list[str] = []
     for key, value in filters.items():
-        tag = parse_attribute_id(key)
-        if tag is None:
+        number = parse_tag(key)
+        if number is None:
             raise QueryParseError(UNKNOWN_PARAMETER.format(key))
+        tag = format_tag(number)
         if (tag == STUDY_UID_TAG and study_uid is not None) or (
             tag == SERIES_UID_TAG and series_uid is not None
         ):
@@ -251,9 +242,10 @@ def _include_fields(values: list[str]) -> tuple[bool, tuple[str, ...]]:
         return True, ()
     tags: list[str] = []
     for name in fields:
-        tag = parse_attribute_id(name)
-        if tag is None:
+        number = parse_tag(name)
+        if number is None:
             raise QueryParseError(INCLUDE_UNKNOWN.format(name))
+        tag = format_tag(number)
         if tag not in tags:
             tags.append(tag)
     return False, tuple(tags)
