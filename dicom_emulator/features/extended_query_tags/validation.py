@@ -22,6 +22,7 @@ from dicom_emulator.dicom.tags import (
     keyword_tag,
     parse_tag,
 )
+from dicom_emulator.dicom.values import is_valid_long_string
 from dicom_emulator.dicom.vr import ALL_VRS, EXTENDED_QUERY_TAG_VRS
 from dicom_emulator.errors import BadRequestError
 from dicom_emulator.storage.extended_query_tags import NewTag, QueryStatus, TagLevel
@@ -90,11 +91,6 @@ def _dictionary_vrs(tag: int) -> list[str] | None:
     return [vr.strip() for vr in get_entry(tag)[0].split(" or ")]
 
 
-def _is_valid_lo(value: str) -> bool:
-    return len(value) <= 64 and not any(c == "\\" or (ord(c) < 0x20 and c != "\x1b")
-                                        for c in value)
-
-
 def _property(item: dict[str, Any], name: str) -> Any:
     """A property by case-insensitive name (the service's JSON reading is)."""
     for key, value in item.items():
@@ -153,7 +149,7 @@ def _check_private_creator(tag: int, creator: str | None, path: str) -> None:
     if not given:
         raise BadRequestError(f"The private creator for private tag '{path}' is missing.")
     assert creator is not None
-    if not _is_valid_lo(creator):
+    if not is_valid_long_string(creator):
         raise BadRequestError(f"The private creator for tag '{path}' is not a valid LO "
                               f"attribute.")
 
