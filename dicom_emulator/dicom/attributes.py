@@ -10,21 +10,26 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydicom.datadict import dictionary_VR, keyword_for_tag, tag_for_keyword
+from pydicom.datadict import dictionary_VR
+
+from dicom_emulator.dicom.tags import tag_hex
+
+__all__ = [
+    "COMPUTED",
+    "LEVEL_ATTRIBUTES",
+    "SEARCHABLE",
+    "Level",
+    "Searchable",
+    "default_attributes",
+    "normalize_person_name",
+    "person_name_words",
+]
 
 
 class Level(StrEnum):
     STUDY = "study"
     SERIES = "series"
     INSTANCE = "instance"
-
-
-def tag_hex(keyword: str) -> str:
-    """``"PatientName"`` -> ``"00100010"`` (the DICOM JSON key)."""
-    tag = tag_for_keyword(keyword)
-    if tag is None:
-        raise KeyError(keyword)
-    return f"{tag:08X}"
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,6 @@ SEARCHABLE: tuple[Searchable, ...] = (
     Searchable("ManufacturerModelName", Level.SERIES, "manufacturer_model_name"),
     Searchable("SOPInstanceUID", Level.INSTANCE, "sop_uid"),
 )
-SEARCHABLE_BY_KEYWORD = {s.keyword: s for s in SEARCHABLE}
-SEARCHABLE_BY_TAG = {s.tag: s for s in SEARCHABLE}
 
 _STUDY_V2_DEFAULT = (
     "StudyDate", "AccessionNumber", "StudyDescription", "ReferringPhysicianName",
@@ -123,21 +126,6 @@ COMPUTED = {
     "NumberOfStudyRelatedSeries": Level.STUDY,
     "NumberOfSeriesRelatedInstances": Level.SERIES,
 }
-
-
-def level_of_keyword(keyword: str) -> Level | None:
-    """The level at which QIDO can return ``keyword``, if any."""
-    for level, keywords in LEVEL_ATTRIBUTES.items():
-        if keyword in keywords:
-            return level
-    return COMPUTED.get(keyword)
-
-
-def keyword_of(tag_or_keyword: str) -> str | None:
-    """A keyword from an 8-hex tag or a (case-sensitive) keyword; None if neither."""
-    if len(tag_or_keyword) == 8 and all(c in "0123456789abcdefABCDEF" for c in tag_or_keyword):
-        return keyword_for_tag(int(tag_or_keyword, 16)) or None
-    return tag_or_keyword if tag_for_keyword(tag_or_keyword) is not None else None
 
 
 def normalize_person_name(value: str) -> str:

@@ -12,9 +12,10 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from dicom_emulator.dicom.attributes import tag_hex
+from dicom_emulator.dicom.tags import tag_hex
+from dicom_emulator.dicom.vr import BULK_DATA_VRS
 
-BULK_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})
+__all__ = ["DicomJson", "element", "subset", "to_metadata"]
 
 DicomJson = dict[str, Any]
 
@@ -22,7 +23,7 @@ DicomJson = dict[str, Any]
 def _without_bulk(ds: Dataset, drop: frozenset[int]) -> Dataset:
     out = Dataset()
     for elem in ds:
-        if elem.tag in drop or elem.VR in BULK_VRS:
+        if elem.tag in drop or elem.VR in BULK_DATA_VRS:
             continue
         if elem.VR == "SQ":
             out.add_new(elem.tag, "SQ", Sequence(_without_bulk(item, frozenset())

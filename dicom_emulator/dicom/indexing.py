@@ -7,31 +7,43 @@ element, no value: nothing is indexed), or is invalid, with one of the service's
 ``ValidationErrorCode`` numbers; the reindex records those as the tag's errors.
 
 Storage types follow ``ExtendedQueryTagLimit``: strings (AE AS CS LO SH UI) and dates and
-times (DA; DT and TM normalized to fixed width, as the query parser's canonical forms)
-compare as text, integers (IS SL SS UL US) and floats (FL FD) as numbers, person names
-(PN) in the same case- and accent-folded form as the core PatientName column.
+times (DA, DT, TM in the canonical forms of :mod:`dicom_emulator.dicom.values`, which the
+query parser uses too) compare as text, integers (IS SL SS UL US) and floats (FL FD) as
+numbers, person names (PN) in the same case- and accent-folded form as the core
+PatientName column.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from enum import IntEnum
+from functools import partial
 from typing import Any
 
 from dicom_emulator.dicom.attributes import normalize_person_name
+from dicom_emulator.dicom.tags import format_tag, private_creator_tag
 from dicom_emulator.dicom.validation import is_valid_uid
+from dicom_emulator.dicom.values import (
+    InvalidValueError,
+    LeapSecondError,
+    canonical_date,
+    canonical_date_time,
+    canonical_time,
+    has_invalid_characters,
+)
+from dicom_emulator.dicom.vr import (
+    DATE_TIME_VRS,
+    INDEXED_AS_INTEGER_VRS,
+    INDEXED_AS_REAL_VRS,
+    MAX_LENGTHS,
+)
 
-TEXT_VRS = frozenset({"AE", "AS", "CS", "LO", "SH", "UI"})
-INT_VRS = frozenset({"IS", "SL", "SS", "UL", "US"})
-REAL_VRS = frozenset({"FL", "FD"})
-RANGE_VRS = frozenset({"DA", "DT", "TM"})
-_MAX_LENGTH = {"AE": 16, "CS": 16, "SH": 16, "LO": 64, "UI": 64}
+__all__ = ["ErrorCode", "IndexedValue", "InvalidValue", "find_element", "index_value"]
+
 _AS = re.compile(r"^\d{3}[DWMY]$")
-_DT = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,6})?([+-]\d{4})?$")
-_TM = re.compile(r"^(\d{2})(?:(\d{2})(?:(\d{2})(\.\d{1,6})?)?)?$")
 
 
 class ErrorCode(IntEnum):
@@ -100,55 +112,6 @@ class InvalidValue(Exception):
         self.code = code
 
 
-def _has_bad_characters(value: str, allow_escape: bool) -> bool:
-    return any(
-        c == "\\" or (ord(c) < 0x20 and not (allow_escape and c == "\x1b")) for c in value
-    )
-
-
-def normalize_date_time(value: str) -> str | None:
-    """A DT value as fixed-width ``YYYYMMDDHHMMSS.FFFFFF`` (missing parts at their minimum,
-    the UTC offset ignored, as the service indexes the literal time); None if invalid."""
-    match = _DT.match(value.strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, _ = match.groups()
-    if fraction and not second:
-        return None
-    try:
-        date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        return None
-    if int(hour or 0) > 23 or int(minute or 0) > 59 or int(second or 0) > 60:
-        return None
-    micro = (fraction or ".")[1:].ljust(6, "0")
-    return f"{year}{month or '01'}{day or '01'}{hour or '00'}{minute or '00'}{second or '00'}" \
-           f".{micro}"
-
-
-def normalize_time(value: str) -> str | None:
-    """A TM value (``HH[MM[SS[.F{1,6}]]]``) as fixed-width ``HHMMSS.FFFFFF`` (missing parts
-    zero), so that text order is time order; None if invalid."""
-    match = _TM.match(value.strip())
-    if not match:
-        return None
-    hour, minute, second, fraction = match.groups()
-    if int(hour) > 23 or int(minute or 0) > 59 or int(second or 0) > 60:
-        return None
-    micro = (fraction or ".")[1:].ljust(6, "0")
-    return f"{hour}{minute or '00'}{second or '00'}.{micro}"
-
-
-def valid_date(value: str) -> bool:
-    if len(value) != 8 or not value.isdigit():
-        return False
-    try:
-        date(int(value[:4]), int(value[4:6]), int(value[6:]))
-    except ValueError:
-        return False
-    return True
-
-
 def _person_name_text(value: Any) -> str:
     if isinstance(value, dict):
         groups = [str(value.get(k, "")) for k in ("Alphabetic", "Ideographic", "Phonetic")]
@@ -190,25 +153,36 @@ def index_value(vr: str, element: dict[str, Any] | None) -> IndexedValue | None:
         text = _person_name_text(first)
         _check_person_name(text)
         return IndexedValue(normalize_person_name(text), None, None, display)
-    if vr in INT_VRS or vr in REAL_VRS:
+    if vr in INDEXED_AS_INTEGER_VRS or vr in INDEXED_AS_REAL_VRS:
         return _number(vr, first, display)
-    text = str(first).rstrip(" ")
-    if vr == "DA":
-        if not valid_date(text):
-            raise InvalidValue(ErrorCode.DATE_IS_INVALID)
-        return IndexedValue(text, None, None, display)
-    if vr == "DT":
-        normalized = normalize_date_time(text)
-        if normalized is None:
-            raise InvalidValue(ErrorCode.DATE_TIME_IS_INVALID)
-        return IndexedValue(normalized, None, None, display)
-    if vr == "TM":
-        normalized = normalize_time(text)
-        if normalized is None:
-            raise InvalidValue(ErrorCode.TIME_IS_INVALID)
-        return IndexedValue(normalized, None, None, display)
+    text = str(first).rstrip(" ")  # trailing spaces are padding; leading ones are not
+    if vr in DATE_TIME_VRS:
+        return _date_or_time(vr, text, display)
     _check_text(vr, text)
     return IndexedValue(text, None, None, display)
+
+
+# A DT value may carry a UTC offset: the service indexes its literal date and time.
+_CANONICAL: dict[str, Callable[[str], str]] = {
+    "DA": canonical_date,
+    "DT": partial(canonical_date_time, offset_allowed=True),
+    "TM": canonical_time,
+}
+_INVALID = {"DA": ErrorCode.DATE_IS_INVALID, "DT": ErrorCode.DATE_TIME_IS_INVALID,
+            "TM": ErrorCode.TIME_IS_INVALID}
+
+
+def _date_or_time(vr: str, text: str, display: str) -> IndexedValue | None:
+    try:
+        canonical = _CANONICAL[vr](text)
+    except LeapSecondError:
+        # Valid to the service's validator, so no error is recorded; but its row builder's
+        # readers (ExtendedQueryTagDataRowsBuilder.cs:24-37: .NET DateTime) cannot hold
+        # second 60 and write no row.
+        return None
+    except InvalidValueError:
+        raise InvalidValue(_INVALID[vr]) from None
+    return IndexedValue(canonical, None, None, display)
 
 
 def _check_text(vr: str, text: str) -> None:
@@ -222,14 +196,14 @@ def _check_text(vr: str, text: str) -> None:
         if not is_valid_uid(text):
             raise InvalidValue(ErrorCode.UID_IS_INVALID)
         return
-    if len(text) > _MAX_LENGTH[vr]:
+    if len(text) > MAX_LENGTHS[vr]:
         raise InvalidValue(ErrorCode.EXCEED_MAX_LENGTH)
-    if _has_bad_characters(text, allow_escape=vr in ("LO", "SH")):
+    if has_invalid_characters(text, escape_allowed=vr in ("LO", "SH")):
         raise InvalidValue(ErrorCode.INVALID_CHARACTERS)
 
 
 def _number(vr: str, first: Any, display: str) -> IndexedValue:
-    if vr in REAL_VRS:
+    if vr in INDEXED_AS_REAL_VRS:
         try:
             return IndexedValue(None, None, float(first), display)
         except (TypeError, ValueError):
@@ -254,11 +228,11 @@ def find_element(metadata: dict[str, Any], path: str,
     A private data element ``(gggg,xxyy)`` belongs to the creator recorded at
     ``(gggg,00xx)``; it is only found when that creator is ``private_creator``.
     """
-    element = metadata.get(path)
+    element: dict[str, Any] | None = metadata.get(path)
     if element is None or not private_creator:
         return element
-    group, block = path[:4], path[4:6]
-    creator = metadata.get(f"{group}00{block}", {}).get("Value") or [None]
+    creator_path = format_tag(private_creator_tag(int(path, 16)))
+    creator = metadata.get(creator_path, {}).get("Value") or [None]
     if str(creator[0] or "").strip() != private_creator.strip():
         return None
     return element

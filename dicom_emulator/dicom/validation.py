@@ -14,22 +14,28 @@ from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pydicom.tag import Tag
 from pydicom.valuerep import validate_value
 
+from dicom_emulator.dicom.tags import keyword_tag
+from dicom_emulator.dicom.vr import ASCII_TEXT_VRS, BINARY_VALUE_SIZES, MAX_LENGTHS, STRING_VRS
 from dicom_emulator.errors import InvalidIdentifierError
+
+__all__ = [
+    "AttributeProblem",
+    "check_element",
+    "check_path_uid",
+    "first_value",
+    "is_valid_uid",
+    "uid_value",
+]
 
 # ``DicomIdentifierValidator``: up to 64 characters of digits and dots, ending in a digit.
 _UID = re.compile(r"^[0-9.]*[0-9]$")
 
-ASCII_VRS = {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI"}
-TEXT_VRS = ASCII_VRS | {"LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"}
-BINARY_SIZES = {"US": 2, "SS": 2, "UL": 4, "SL": 4, "FL": 4, "FD": 8, "AT": 4, "SV": 8, "UV": 8}
-
 
 def is_valid_uid(value: str) -> bool:
     value = value.rstrip(" \0")
-    return len(value) <= 64 and bool(_UID.match(value))
+    return len(value) <= MAX_LENGTHS["UI"] and bool(_UID.match(value))
 
 
 def check_path_uid(value: str, name: str) -> str:
@@ -65,7 +71,7 @@ def _vr(elem: DataElement | RawDataElement) -> str:
 
 
 def _text_values(elem: DataElement | RawDataElement, ds: Dataset) -> list[str]:
-    if isinstance(elem, RawDataElement) and _vr(elem) in ASCII_VRS:
+    if isinstance(elem, RawDataElement) and _vr(elem) in ASCII_TEXT_VRS:
         raw = (elem.value or b"").decode("latin-1")
         return [v.rstrip(" \0") for v in raw.split("\\")] if raw.strip(" \0") else []
     value = ds[elem.tag].value
@@ -81,12 +87,12 @@ def check_element(ds: Dataset, tag: int) -> AttributeProblem | None:
     if elem is None:
         return None
     vr = _vr(elem)
-    if vr in BINARY_SIZES:
+    if vr in BINARY_VALUE_SIZES:
         raw = elem.value if isinstance(elem, RawDataElement) else None
-        if isinstance(raw, bytes) and len(raw) % BINARY_SIZES[vr]:
+        if isinstance(raw, bytes) and len(raw) % BINARY_VALUE_SIZES[vr]:
             return AttributeProblem(tag, vr, f"{len(raw)} bytes", "Value length is invalid.")
         return None
-    if vr not in TEXT_VRS:
+    if vr not in STRING_VRS:
         return None
     try:
         values = _text_values(elem, ds)
@@ -116,5 +122,5 @@ def first_value(ds: Dataset, tag: int) -> tuple[str | None, bool]:
 
 
 def uid_value(ds: Dataset, keyword: str) -> str | None:
-    value, _ = first_value(ds, Tag(keyword))
+    value, _ = first_value(ds, keyword_tag(keyword))
     return value.rstrip(" \0") if value else None

@@ -10,9 +10,8 @@ from dicom_emulator.dicom.indexing import (
     InvalidValue,
     find_element,
     index_value,
-    normalize_date_time,
-    normalize_time,
 )
+from dicom_emulator.dicom.values import InvalidValueError, canonical_date_time, canonical_time
 
 
 def element(vr: str, *values: object) -> dict:
@@ -73,10 +72,11 @@ def test_invalid_values_carry_the_services_code(vr: str, item: dict, code: Error
 
 def test_fixed_width_forms_sort_in_time_order() -> None:
     times = ["0930", "09", "093000.5", "2359", "000001"]
-    assert sorted(normalize_time(t) or "" for t in times) == [
+    assert sorted(canonical_time(t) for t in times) == [
         "000001.000000", "090000.000000", "093000.000000", "093000.500000", "235900.000000"]
-    assert normalize_date_time("202402") == "20240201000000.000000"
-    assert normalize_date_time("20241301") is None
+    assert canonical_date_time("202402") == "20240201000000.000000"
+    with pytest.raises(InvalidValueError):
+        canonical_date_time("20241301")
 
 
 def test_private_elements_need_their_creator() -> None:

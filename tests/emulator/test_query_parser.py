@@ -8,14 +8,13 @@ import pytest
 
 from dicom_emulator.dicom.attributes import Level
 from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.values import canonical_date_time, canonical_time
 from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES
 from dicom_emulator.features.query.parser import (
     Query,
     QueryParseError,
     QueryResource,
-    canonical_date_time,
-    canonical_time,
-    parse_attribute_id,
+    parse_condition,
     parse_query,
 )
 from dicom_emulator.storage.search import Criterion, IndexColumn, SqlFragment, criterion_sql
@@ -117,13 +116,6 @@ def test_includefield_unknown_attribute() -> None:
 
 
 # -- attribute ids and levels ------------------------------------------------------------
-
-
-def test_attribute_id_keyword_or_hex() -> None:
-    assert parse_attribute_id("PatientName") == "00100010"
-    assert parse_attribute_id("0010001a") == "0010001A"
-    assert parse_attribute_id("patientname") is None
-    assert parse_attribute_id("(0010,0010)") is None
 
 
 def test_unknown_parameter_mentions_casing() -> None:
@@ -241,10 +233,11 @@ def test_date_time_canonical_form(value: str, expected: str) -> None:
 
 
 def test_date_time_invalid_and_offset() -> None:
+    tag = FakeTag(vr="DT", name="AcquisitionDateTime")
     with pytest.raises(QueryParseError, match="DateTime should be valid"):
-        canonical_date_time("20241301", "AcquisitionDateTime")
+        parse_condition(tag, "20241301", fuzzy=False)
     with pytest.raises(QueryParseError, match="contains offset which is not supported"):
-        canonical_date_time("20240203104512 0100", "AcquisitionDateTime")
+        parse_condition(tag, "20240203104512 0100", fuzzy=False)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -256,7 +249,7 @@ def test_time_canonical_form(value: str, expected: str) -> None:
 @pytest.mark.parametrize("value", ["25", "1", "1060", "10:45"])
 def test_time_invalid(value: str) -> None:
     with pytest.raises(QueryParseError, match="Time should be valid and formatted as HHmmss"):
-        canonical_time(value, "StudyTime")
+        parse_condition(FakeTag(vr="TM", name="StudyTime"), value, fuzzy=False)
 
 
 def test_uid_list() -> None:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pydicom.datadict import keyword_for_tag
 
 from dicom_emulator.dicom.attributes import Level, normalize_person_name
-from dicom_emulator.dicom.indexing import INT_VRS, REAL_VRS
 from dicom_emulator.dicom.matching import Condition, Exact
+from dicom_emulator.dicom.vr import INDEXED_AS_INTEGER_VRS, INDEXED_AS_REAL_VRS
 from dicom_emulator.storage.extended_query_tags import (
     ExtendedQueryTagStore,
     QueryStatus,
@@ -45,7 +45,8 @@ class ExtendedQueryTagAttribute:
         return keyword_for_tag(int(self.tag, 16)) or self.tag
 
     def criterion(self, condition: Condition) -> Criterion:
-        kind = "int" if self.vr in INT_VRS else "real" if self.vr in REAL_VRS else "text"
+        kind = ("int" if self.vr in INDEXED_AS_INTEGER_VRS
+                else "real" if self.vr in INDEXED_AS_REAL_VRS else "text")
         target = TagValue(self.tag_key, self.level, kind)
         if not isinstance(condition, Exact):
             return Criterion(target, condition)

@@ -8,22 +8,25 @@ Adding and Ready tags inside its own index transaction (``ExtendedQueryTagStore.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 
 from dicom_emulator.dicom.dicom_json import DicomJson
 from dicom_emulator.dicom.indexing import ErrorCode, InvalidValue, find_element, index_value
+from dicom_emulator.dicom.tags import private_creator_tag
 from dicom_emulator.dicom.validation import AttributeProblem
 from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore, StoredTag, TagStatus
 from dicom_emulator.storage.index import IndexWriter
 
 
-def _element_json(ds: Dataset, tag: StoredTag) -> dict:
+def _element_json(ds: Dataset, tag: StoredTag) -> DicomJson:
     """The tag's element (and its private creator's) as DICOM JSON."""
     number = int(tag.path, 16)
     wanted = [number]
     if tag.private_creator:
-        wanted.append((number & 0xFFFF0000) | ((number >> 8) & 0xFF))
+        wanted.append(private_creator_tag(number))
     part = Dataset()
     for item in wanted:
         if item in ds:
@@ -31,7 +34,7 @@ def _element_json(ds: Dataset, tag: StoredTag) -> dict:
     return part.to_json_dict(suppress_invalid_tags=True)
 
 
-def _value_text(element: dict | None) -> str:
+def _value_text(element: dict[str, Any] | None) -> str:
     values = (element or {}).get("Value") or [""]
     return str(values[0])
 
@@ -51,18 +54,18 @@ class ExtendedQueryTagStoreHook:
         ready = [t for t in self.tags.all() if t.status is TagStatus.READY]
         problems = []
         for tag in ready:
-            if int(tag.path, 16) not in ds:
+            number = int(tag.path, 16)
+            if number not in ds:
                 continue
             metadata = _element_json(ds, tag)
             element = find_element(metadata, tag.path, tag.private_creator)
             try:
                 index_value(tag.vr, element)
             except InvalidValue as exc:
-                actual = str(ds[int(tag.path, 16)].VR)
+                actual = str(ds[number].VR)
                 reason = exc.code.message
                 if exc.code is ErrorCode.UNEXPECTED_VR:
-                    reason = (f"The extended query tag '{Tag(int(tag.path, 16))}' is expected to "
+                    reason = (f"The extended query tag '{Tag(number)}' is expected to "
                               f"have VR '{tag.vr}' but has '{actual}' in file.")
-                problems.append(AttributeProblem(int(tag.path, 16), actual,
-                                                 _value_text(element), reason))
+                problems.append(AttributeProblem(number, actual, _value_text(element), reason))
         return problems

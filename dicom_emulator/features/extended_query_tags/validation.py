@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydicom.datadict import get_entry, tag_for_keyword
+from pydicom.datadict import get_entry
 
 from dicom_emulator.dicom.attributes import SEARCHABLE
+from dicom_emulator.dicom.tags import (
+    format_tag,
+    is_private,
+    is_private_creator,
+    is_tag_hex,
+    keyword_tag,
+    parse_tag,
+)
+from dicom_emulator.dicom.values import is_valid_long_string
+from dicom_emulator.dicom.vr import ALL_VRS, EXTENDED_QUERY_TAG_VRS
 from dicom_emulator.errors import BadRequestError
 from dicom_emulator.storage.extended_query_tags import NewTag, QueryStatus, TagLevel
 
-# ExtendedQueryTagEntryValidator.SupportedVRCodes: 17 VRs (the docs add DS; the code not).
-SUPPORTED_VRS = frozenset({"AE", "AS", "CS", "DA", "DT", "FD", "FL", "IS", "LO", "PN", "SH",
-                           "SL", "SS", "TM", "UI", "UL", "US"})
-ALL_VRS = frozenset({"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT",
-                     "OB", "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST",
-                     "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"})
-CORE_TAGS = frozenset(int(s.tag, 16) for s in SEARCHABLE)
+CORE_TAGS = frozenset(keyword_tag(s.keyword) for s in SEARCHABLE)
 _LEVELS = {"study": TagLevel.STUDY, "series": TagLevel.SERIES, "instance": TagLevel.INSTANCE}
 _QUERY_STATUSES = {"enabled": QueryStatus.ENABLED, "disabled": QueryStatus.DISABLED}
 
@@ -40,8 +44,11 @@ def invalid_tag_path(path: str) -> BadRequestError:
                            f"into a valid Dicom Tag.")
 
 
-def parse_tag(path: str) -> int | None:
+def parse_tag_path(path: str) -> int | None:
     """The tag a path names, or None when it names none (``DicomTagParser.TryParse``).
+
+    A standard keyword, or 8 hex digits of a private tag or of one the dictionary knows
+    (:func:`dicom_emulator.dicom.tags.parse_tag` takes any 8 hex digits).
 
     Raises
     ------
@@ -53,13 +60,12 @@ def parse_tag(path: str) -> int | None:
     if "." in path:
         raise BadRequestError(f"Dicom element '{path}' failed validation for VR 'SQ': "
                               f"Sequential dicom tags are currently not supported.")
-    tag = tag_for_keyword(path)
-    if tag is not None:
-        return None if _is_private(tag) else tag
-    if len(path) != 8 or any(c not in "0123456789abcdefABCDEF" for c in path):
+    tag = parse_tag(path)
+    if tag is None:
         return None
-    tag = int(path, 16)
-    if _is_private(tag):  # any element of an odd group
+    if not is_tag_hex(path):  # a keyword
+        return None if is_private(tag) else tag
+    if is_private(tag):  # any element of an odd group
         return tag
     try:
         get_entry(tag)
@@ -70,32 +76,19 @@ def parse_tag(path: str) -> int | None:
 
 def normalize_tag_path(path: str) -> str:
     """A tag path from a URL as the stored 8 hex digits; 400 if it cannot be parsed."""
-    tag = parse_tag(path)
+    tag = parse_tag_path(path)
     if tag is None:
         raise invalid_tag_path(path)
-    return f"{tag:08X}"
-
-
-def _is_private(tag: int) -> bool:
-    return bool((tag >> 16) & 1)
-
-
-def _is_private_creator(tag: int) -> bool:
-    return _is_private(tag) and 0x0010 <= (tag & 0xFFFF) <= 0x00FF
+    return format_tag(tag)
 
 
 def _dictionary_vrs(tag: int) -> list[str] | None:
     """The dictionary's VRs for a tag (first = default), None for an unknown tag."""
-    if _is_private_creator(tag):
+    if is_private_creator(tag):
         return ["LO"]
-    if _is_private(tag):
+    if is_private(tag):
         return None
     return [vr.strip() for vr in get_entry(tag)[0].split(" or ")]
-
-
-def _is_valid_lo(value: str) -> bool:
-    return len(value) <= 64 and not any(c == "\\" or (ord(c) < 0x20 and c != "\x1b")
-                                        for c in value)
 
 
 def _property(item: dict[str, Any], name: str) -> Any:
@@ -144,11 +137,11 @@ def check_body_shape(body: Any) -> list[tuple[str, str | None, str | None, TagLe
 def _check_private_creator(tag: int, creator: str | None, path: str) -> None:
     """``ValidatePrivateCreator``."""
     given = creator is not None and creator.strip() != ""
-    if not _is_private(tag):
+    if not is_private(tag):
         if given:
             raise BadRequestError(f"The private creator is not empty for standard tag '{path}'.")
         return
-    if _is_private_creator(tag):
+    if is_private_creator(tag):
         if given:
             raise BadRequestError(
                 f"The private creator is not empty for private identification code '{path}'.")
@@ -156,7 +149,7 @@ def _check_private_creator(tag: int, creator: str | None, path: str) -> None:
     if not given:
         raise BadRequestError(f"The private creator for private tag '{path}' is missing.")
     assert creator is not None
-    if not _is_valid_lo(creator):
+    if not is_valid_long_string(creator):
         raise BadRequestError(f"The private creator for tag '{path}' is not a valid LO "
                               f"attribute.")
 
@@ -177,7 +170,7 @@ def _check_vr(tag: int, vr: str | None, path: str) -> str:
                 f"without specifying it.")
     elif code is None:
         raise BadRequestError(f"The vr for tag '{path}' is missing.")
-    if code not in SUPPORTED_VRS:
+    if code not in EXTENDED_QUERY_TAG_VRS:
         raise BadRequestError(f"The VR code '{code}' specified for tag '{path}' is not supported.")
     return code
 
@@ -189,14 +182,14 @@ def validate_entries(
     seen: set[str] = set()
     tags: list[NewTag] = []
     for path, vr, creator, level in entries:
-        tag = parse_tag(path)
+        tag = parse_tag_path(path)
         if tag is None:
             raise invalid_tag_path(path)
         if tag in CORE_TAGS:
             raise BadRequestError(f"The query tag '{path}' is already supported.")
         _check_private_creator(tag, creator, path)
         code = _check_vr(tag, vr, path)
-        normalized = f"{tag:08X}"
+        normalized = format_tag(tag)
         # The service compares the paths as given; two spellings of one tag are caught too.
         if path.lower() in seen or normalized.lower() in seen:
             raise BadRequestError(f"The extended query tag '{path}' has been specified before.")

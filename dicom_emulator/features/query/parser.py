@@ -12,13 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from enum import Enum
-
-from pydicom.datadict import tag_for_keyword
 
 from dicom_emulator.dicom.attributes import Level, person_name_words
 from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.tags import format_tag, parse_tag
+from dicom_emulator.dicom.values import (
+    InvalidValueError,
+    UtcOffsetError,
+    canonical_date,
+    canonical_date_time,
+    canonical_time,
+)
+from dicom_emulator.dicom.vr import (
+    DATE_TIME_VRS,
+    QUERIED_AS_INTEGER_VRS,
+    QUERIED_AS_REAL_VRS,
+    QUERIED_AS_TEXT_VRS,
+)
 from dicom_emulator.errors import BadRequestError
 from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES, QueryAttribute
 from dicom_emulator.features.query.messages import (
@@ -105,16 +116,7 @@ class Query:
 
 
 _OPTIONS = ("limit", "offset", "fuzzymatching", "includefield")
-_HEX_TAG = re.compile(r"^[0-9A-Fa-f]{8}$")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def parse_attribute_id(text: str) -> str | None:
-    """``GGGGEEEE`` or a (case-sensitive) keyword -> 8 uppercase hex digits; else None."""
-    if _HEX_TAG.match(text):
-        return text.upper()
-    tag = tag_for_keyword(text)
-    return f"{tag:08X}" if tag is not None else None
 
 
 def parse_query(
@@ -162,15 +164,16 @@ def parse_query(
     fuzzy = _fuzzy_option(options)
     include_all, include_tags = _include_fields(options.get("includefield", []))
 
-    available = dict(CORE_ATTRIBUTES)
-    for attribute in extra:
-        available.setdefault(attribute.tag, attribute)
+    available: dict[str, QueryAttribute] = dict(CORE_ATTRIBUTES)
+    for extra_attribute in extra:
+        available.setdefault(extra_attribute.tag, extra_attribute)
     parsed: dict[str, Filter] = {}
     erroneous: list[str] = []
     for key, value in filters.items():
-        tag = parse_attribute_id(key)
-        if tag is None:
+        number = parse_tag(key)
+        if number is None:
             raise QueryParseError(UNKNOWN_PARAMETER.format(key))
+        tag = format_tag(number)
         if (tag == STUDY_UID_TAG and study_uid is not None) or (
             tag == SERIES_UID_TAG and series_uid is not None
         ):
@@ -245,9 +248,10 @@ def _include_fields(values: list[str]) -> tuple[bool, tuple[str, ...]]:
         return True, ()
     tags: list[str] = []
     for name in fields:
-        tag = parse_attribute_id(name)
-        if tag is None:
+        number = parse_tag(name)
+        if number is None:
             raise QueryParseError(INCLUDE_UNKNOWN.format(name))
+        tag = format_tag(number)
         if tag not in tags:
             tags.append(tag)
     return False, tuple(tags)
@@ -255,16 +259,11 @@ def _include_fields(values: list[str]) -> tuple[bool, tuple[str, ...]]:
 
 # -- values ----------------------------------------------------------------------------
 
-_STRING_VRS = {"UI", "LO", "SH", "PN", "CS", "AE", "AS", "DS", "IS"}
-_INTEGER_VRS = {"SL", "SS", "UL", "US"}
-_FLOAT_VRS = {"FL", "FD"}
-_RANGE_VRS = {"DA", "DT", "TM"}
-
 
 def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condition | None:
     """The condition ``value`` means for ``attribute``; None if its VR cannot be queried."""
     vr, name = attribute.vr, attribute.name
-    if vr in _RANGE_VRS:
+    if vr in DATE_TIME_VRS:
         return _date_or_time_condition(vr, value, name)
     if vr == "PN" and fuzzy:
         if '"' in value:
@@ -277,13 +276,13 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
         if not uids:
             raise QueryParseError(EMPTY_VALUE.format(name))
         return AnyOf(uids)
-    if vr in _STRING_VRS:
+    if vr in QUERIED_AS_TEXT_VRS:
         return Exact(value)
-    if vr in _INTEGER_VRS:
+    if vr in QUERIED_AS_INTEGER_VRS:
         if not _INTEGER.fullmatch(value):
             raise QueryParseError(INVALID_NUMBER.format(value, name, "long"))
         return Exact(int(value))
-    if vr in _FLOAT_VRS:
+    if vr in QUERIED_AS_REAL_VRS:
         try:
             return Exact(float(value))
         except ValueError:
@@ -292,71 +291,35 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
 
 
 def _date_or_time_condition(vr: str, value: str, name: str) -> Condition:
-    canonical = {"DA": canonical_date, "DT": canonical_date_time, "TM": canonical_time}[vr]
     parts = value.split("-")
     if len(parts) == 2:
         low_text, high_text = parts[0].strip(), parts[1].strip()
         if not low_text and not high_text:
             raise QueryParseError(EMPTY_RANGE)
-        low = canonical(low_text, name) if low_text else None
-        high = canonical(high_text, name) if high_text else None
+        low = _canonical(vr, low_text, name) if low_text else None
+        high = _canonical(vr, high_text, name) if high_text else None
         if low is not None and high is not None and low > high:
             raise QueryParseError(REVERSED_RANGE[vr].format(value, low_text, high_text))
         return Range(low, high)
-    return Exact(canonical(value, name))
+    return Exact(_canonical(vr, value, name))
 
 
-def canonical_date(text: str, name: str = "") -> str:
-    """A DA query value, checked (``yyyyMMdd``, a real date); raises QueryParseError."""
+_INVALID = {"DA": INVALID_DATE, "DT": INVALID_DATE_TIME, "TM": INVALID_TIME}
+
+
+def _canonical(vr: str, text: str, name: str) -> str:
+    """A DA/DT/TM filter value in the form values are indexed in (``dicom.values``), or 400."""
+    if vr == "DT":
+        # '+' in a query string arrives as a space; the service encodes it back (and shows
+        # it so) before it parses (BaseQueryParser.cs:239).
+        text = text.replace(" ", "+")
     try:
-        if not re.fullmatch(r"[0-9]{8}", text):
-            raise ValueError(text)
-        date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        raise QueryParseError(INVALID_DATE.format(text, name)) from None
-    return text
-
-
-# re.ASCII: only 0-9 are digits in DICOM values (\d would take any script's digits).
-_DT = re.compile(r"(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,6}))?", re.ASCII)
-_DT_OFFSET = re.compile(r"\d{4,14}(?:\.\d{1,6})?[ +-]\d{4}", re.ASCII)
-
-
-def canonical_date_time(text: str, name: str = "") -> str:
-    """A DT value as ``yyyyMMddHHmmss.ffffff`` (missing parts at their minimum).
-
-    Accepts the service's forms ``yyyy`` … ``yyyyMMddHHmmss.FFFFFF`` (a fraction only
-    after seconds); fixed width, so text order is time order.
-    """
-    match = _DT.fullmatch(text)
-    ok = match is not None and (match.group(7) is None or match.group(6) is not None)
-    if match is not None and ok:
-        year, month, day, hour, minute, second = (
-            int(g) if g else d for g, d in zip(match.groups()[:6], (0, 1, 1, 0, 0, 0),
-                                                 strict=True))
-        try:
-            datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            ok = False
-        if ok:
-            fraction = (match.group(7) or "").ljust(6, "0")
-            return f"{year:04d}{month:02d}{day:02d}{hour:02d}{minute:02d}{second:02d}.{fraction}"
-    # '+' in a query string arrives as a space; the service shows it encoded again.
-    shown = text.replace(" ", "+")
-    if _DT_OFFSET.fullmatch(text):
-        raise QueryParseError(DATE_TIME_OFFSET.format(shown, name))
-    raise QueryParseError(INVALID_DATE_TIME.format(shown, name))
-
-
-_TM = re.compile(r"(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?", re.ASCII)
-
-
-def canonical_time(text: str, name: str = "") -> str:
-    """A TM value as ``HHmmss.ffffff`` (missing parts zero); fixed width, text order is time."""
-    match = _TM.fullmatch(text)
-    if match is not None:
-        hour, minute, second = (int(g) if g else 0 for g in match.groups()[:3])
-        if hour < 24 and minute < 60 and second < 60:
-            fraction = (match.group(4) or "").ljust(6, "0")
-            return f"{hour:02d}{minute:02d}{second:02d}.{fraction}"
-    raise QueryParseError(INVALID_TIME.format(text, name))
+        if vr == "DA":
+            return canonical_date(text)
+        if vr == "TM":
+            return canonical_time(text)
+        return canonical_date_time(text)
+    except UtcOffsetError:
+        raise QueryParseError(DATE_TIME_OFFSET.format(text, name)) from None
+    except InvalidValueError:
+        raise QueryParseError(_INVALID[vr].format(text, name)) from None

@@ -15,14 +15,9 @@ from typing import Any
 
 from pydicom.datadict import keyword_for_tag
 
-from dicom_emulator.dicom.attributes import (
-    COMPUTED,
-    LEVEL_ATTRIBUTES,
-    Level,
-    default_attributes,
-    tag_hex,
-)
+from dicom_emulator.dicom.attributes import COMPUTED, LEVEL_ATTRIBUTES, Level, default_attributes
 from dicom_emulator.dicom.dicom_json import DicomJson, element
+from dicom_emulator.dicom.tags import tag_hex
 from dicom_emulator.features.query.attributes import QueryAttribute
 from dicom_emulator.features.query.parser import Query, QueryResource, parse_query
 from dicom_emulator.storage.index import Index

@@ -32,6 +32,7 @@ from pydicom.uid import (
     RLELossless,
 )
 
+from dicom_emulator.dicom.vr import OTHER_WORD_SIZES
 from dicom_emulator.errors import NotAcceptableError
 
 # Sources fo-dicom's transcoder handles in the service (spec §1, "Transcoding").
@@ -49,8 +50,6 @@ FILE_TOO_BIG = (
     "the Accept header."
 )
 
-# Byte width of one value of each "other" VR, swapped when leaving big endian.
-_WORD_SIZES = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
 _PIXEL_DATA = 0x7FE00010
 
 
@@ -185,12 +184,13 @@ def _decode_to_little_endian(ds: Dataset, source: UID) -> None:
 
 
 def _swap_words(ds: Dataset) -> None:
-    # pydicom writes numbers in the new byte order but leaves O* byte strings as they are.
+    # pydicom writes numbers in the new byte order but leaves O* byte strings as they are:
+    # swap each word of an "other" VR when leaving big endian.
     bits_allocated = int(ds.get("BitsAllocated", 16) or 16)
     for elem in ds.iterall():
-        if elem.VR not in _WORD_SIZES or not isinstance(elem.value, bytes | bytearray):
+        if elem.VR not in OTHER_WORD_SIZES or not isinstance(elem.value, bytes | bytearray):
             continue
-        size = _WORD_SIZES[elem.VR]
+        size = OTHER_WORD_SIZES[elem.VR]
         if elem.tag == _PIXEL_DATA:
             size = pixel_word_size(elem.VR, bits_allocated)
         elem.value = swap_to_little_endian(bytes(elem.value), size)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.tag import Tag
 
 from dicom_emulator.dicom.attributes import SEARCHABLE, Level
+from dicom_emulator.dicom.tags import keyword_tag
 from dicom_emulator.dicom.validation import (
     AttributeProblem,
     check_element,
@@ -28,7 +28,7 @@ REQUIRED_UIDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOP
 STUDY_COLUMNS = [s for s in SEARCHABLE if s.level is Level.STUDY and s.column not in
                  ("study_uid", "modalities_in_study")]
 SERIES_COLUMNS = [s for s in SEARCHABLE if s.level is Level.SERIES and s.column != "series_uid"]
-INDEXED_TAGS = [int(s.tag, 16) for s in STUDY_COLUMNS + SERIES_COLUMNS]
+INDEXED_TAGS = [keyword_tag(s.keyword) for s in STUDY_COLUMNS + SERIES_COLUMNS]
 
 
 def read_header(path: Path) -> Dataset:
@@ -47,10 +47,10 @@ def read_header(path: Path) -> Dataset:
 def required_problems(ds: Dataset, api: int) -> list[AttributeProblem]:
     problems = []
     for keyword in REQUIRED_UIDS:
-        tag = ds.data_element(keyword).tag if keyword in ds else None
+        tag = keyword_tag(keyword)
         value = uid_value(ds, keyword)
-        if tag is None or not value:
-            problems.append(AttributeProblem(Tag(keyword), "UI", "", "Value is missing."))
+        if tag not in ds or not value:
+            problems.append(AttributeProblem(tag, "UI", "", "Value is missing."))
         elif not is_valid_uid(value):
             problems.append(AttributeProblem(tag, "UI", value, "DICOM Identifier is invalid."))
     patient_id = ds.get_item(0x00100020)
@@ -62,7 +62,7 @@ def required_problems(ds: Dataset, api: int) -> list[AttributeProblem]:
 def optional_problems(ds: Dataset, api: int) -> list[AttributeProblem]:
     """v1: problems with indexed attributes (they fail the instance). v2: with any attribute
     other than the required ones (they become warnings)."""
-    required = {Tag(k) for k in REQUIRED_UIDS}
+    required = {keyword_tag(k) for k in REQUIRED_UIDS}
     tags = INDEXED_TAGS if api < 2 else [int(t) for t in ds.keys() if int(t) not in required]
     problems = []
     for tag in tags:
