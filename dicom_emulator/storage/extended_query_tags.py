@@ -11,7 +11,7 @@ can match at every level; deleting an instance deletes its rows through
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -64,6 +64,12 @@ CREATE INDEX IF NOT EXISTS eqt_value_instance ON extended_query_tag_value(instan
 VALUE_TABLE = "extended_query_tag_value"
 ERROR_TABLE = "extended_query_tag_error"
 REINDEX = "reindex"
+
+# A row of VALUE_TABLE: tag, instance, series and study keys, text, int and real value,
+# display.
+ValueRow = tuple[int, int, int, int, str | None, int | None, float | None, str]
+# A row of ERROR_TABLE as a reindex finds it: tag key, instance key, ValidationErrorCode.
+ErrorRow = tuple[int, int, int]
 
 
 class TagLevel(IntEnum):
@@ -148,7 +154,8 @@ def _tag(row: Iterable[Any]) -> StoredTag:
                      QueryStatus(query_status), operation_id, errors)
 
 
-def value_row(tag_key: int, keys: tuple[int, int, int], value: IndexedValue) -> tuple:
+def value_row(tag_key: int, keys: tuple[int, int, int], value: IndexedValue) -> ValueRow:
+    """The value row of one tag for the instance ``keys`` (instance, series, study key)."""
     instance_key, series_key, study_key = keys
     return (tag_key, instance_key, series_key, study_key, value.text, value.integer, value.real,
             value.display)
@@ -198,7 +205,8 @@ class ExtendedQueryTagStore:
             )
         return operation
 
-    def list(self, limit: int, offset: int) -> list[StoredTag]:
+    def page(self, limit: int, offset: int) -> list[StoredTag]:
+        """Tags in the order they were added, from ``offset``."""
         rows = self.index.reader().execute(
             _TAG_SELECT + " ORDER BY t.tag_key LIMIT ? OFFSET ?", (limit, offset)
         )
@@ -301,14 +309,16 @@ class ExtendedQueryTagStore:
                              limit: int) -> list[tuple[int, int, int, str]]:
         """``(instance_key, series_key, study_key, metadata)`` of the next instances the
         operation covers (keys above ``after``, up to its ``end_key``)."""
-        return self.index.reader().execute(
+        rows = self.index.reader().execute(
             "SELECT instance_key, series_key, study_key, metadata FROM instance"
             " WHERE instance_key > ? AND instance_key <= ? ORDER BY instance_key LIMIT ?",
             (after, operation.end_key, limit),
-        ).fetchall()
+        )
+        return [(key, series_key, study_key, metadata)
+                for key, series_key, study_key, metadata in rows]
 
-    def write_reindexed(self, operation_id: str, values: list[tuple],
-                        errors: list[tuple[int, int, int]], cursor: int, processed: int) -> None:
+    def write_reindexed(self, operation_id: str, values: Sequence[ValueRow],
+                        errors: Sequence[ErrorRow], cursor: int, processed: int) -> None:
         """Commit one reindexed batch: values, errors ``(tag_key, instance_key, code)`` and
         the operation's progress, together.
 
@@ -325,17 +335,17 @@ class ExtendedQueryTagStore:
             conn.executemany(
                 _INSERT_VALUE, [v for v in values if v[0] in live_tags and v[1] in live]
             )
-            errors = [e for e in errors if e[0] in live_tags and e[1] in live]
+            kept = [e for e in errors if e[0] in live_tags and e[1] in live]
             now = operations.utc_now()
             conn.executemany(
                 "INSERT OR IGNORE INTO extended_query_tag_error"
                 " (tag_key, instance_key, error_code, created) VALUES (?, ?, ?, ?)",
-                [(*e, now) for e in errors],
+                [(*e, now) for e in kept],
             )
             # AddExtendedQueryTagError: a tag with errors is no longer queried by default.
             conn.executemany(
                 "UPDATE extended_query_tag SET query_status = ? WHERE tag_key = ?",
-                [(int(QueryStatus.DISABLED), k) for k in {e[0] for e in errors}],
+                [(int(QueryStatus.DISABLED), k) for k in {e[0] for e in kept}],
             )
             operations.advance(conn, operation_id, cursor, processed)
 

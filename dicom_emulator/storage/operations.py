@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS operation (
@@ -85,7 +87,7 @@ _COLUMNS = ("operation_id, type, status, created, last_updated, percent_complete
             " end_key, cursor, total, done")
 
 
-def _operation(row: sqlite3.Row | tuple) -> Operation:
+def _operation(row: Iterable[Any]) -> Operation:
     values = list(row)
     values[2] = OperationStatus(values[2])
     values[6] = json.loads(values[6])

@@ -18,7 +18,7 @@ from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore, St
 from dicom_emulator.storage.index import IndexWriter
 
 
-def _element_json(ds: Dataset, tag: StoredTag) -> dict:
+def _element_json(ds: Dataset, tag: StoredTag) -> DicomJson:
     """The tag's element (and its private creator's) as DICOM JSON."""
     number = int(tag.path, 16)
     wanted = [number]
@@ -31,7 +31,7 @@ def _element_json(ds: Dataset, tag: StoredTag) -> dict:
     return part.to_json_dict(suppress_invalid_tags=True)
 
 
-def _value_text(element: dict | None) -> str:
+def _value_text(element: DicomJson | None) -> str:
     values = (element or {}).get("Value") or [""]
     return str(values[0])
 

@@ -173,7 +173,8 @@ class StoreService:
                 outcome: Outcome) -> NewInstance:
         dropped = {p.tag for p in invalid}
         metadata = to_metadata(ds, dropped)
-        study_columns, series_columns = {}, {}
+        study_columns: dict[str, str | None] = {}
+        series_columns: dict[str, str | None] = {}
         for searchable, columns in [(s, study_columns) for s in STUDY_COLUMNS] + [
             (s, series_columns) for s in SERIES_COLUMNS
         ]:
