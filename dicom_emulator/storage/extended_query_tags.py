@@ -5,7 +5,7 @@ keyed ``(tag_key, instance_key)``: a store and a reindex that meet on the same i
 insert the same key, and ``INSERT OR IGNORE`` makes the second one a no-op, so each
 instance is indexed exactly once. Rows carry the series and study keys so that queries
 can match at every level; deleting an instance deletes its rows through
-``Index.instance_tables``.
+``Index.instance_tables``. The tables are in :mod:`.schema`.
 """
 
 from __future__ import annotations
@@ -20,46 +20,6 @@ from dicom_emulator.dicom.indexing import IndexedValue, InvalidValue, find_eleme
 from dicom_emulator.storage import operations
 from dicom_emulator.storage.index import Index
 from dicom_emulator.storage.operations import Operation, OperationStatus
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS extended_query_tag (
-    tag_key INTEGER PRIMARY KEY AUTOINCREMENT,
-    path TEXT NOT NULL UNIQUE,        -- 8 uppercase hex digits
-    vr TEXT NOT NULL,
-    private_creator TEXT,
-    level INTEGER NOT NULL,           -- QueryTagLevel: 0 instance, 1 series, 2 study
-    status INTEGER NOT NULL,          -- ExtendedQueryTagStatus: 0 adding, 1 ready, 2 deleting
-    query_status INTEGER NOT NULL DEFAULT 1,  -- QueryStatus: 0 disabled, 1 enabled
-    operation_id TEXT                 -- the reindex operation, while one is attached
-);
-CREATE TABLE IF NOT EXISTS extended_query_tag_value (
-    tag_key INTEGER NOT NULL,
-    instance_key INTEGER NOT NULL,
-    series_key INTEGER NOT NULL,
-    study_key INTEGER NOT NULL,
-    text_value TEXT COLLATE NOCASE,   -- AE AS CS LO SH UI, DA, DT TM (fixed width), PN (folded)
-    int_value INTEGER,                -- IS SL SS UL US
-    real_value REAL,                  -- FL FD
-    display TEXT NOT NULL,            -- the first value as DICOM JSON, for query results
-    PRIMARY KEY (tag_key, instance_key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS eqt_value_text ON extended_query_tag_value(tag_key, text_value);
-CREATE INDEX IF NOT EXISTS eqt_value_int ON extended_query_tag_value(tag_key, int_value);
-CREATE INDEX IF NOT EXISTS eqt_value_real ON extended_query_tag_value(tag_key, real_value);
-CREATE INDEX IF NOT EXISTS eqt_value_study
-    ON extended_query_tag_value(tag_key, study_key, instance_key);
-CREATE INDEX IF NOT EXISTS eqt_value_series
-    ON extended_query_tag_value(tag_key, series_key, instance_key);
-CREATE TABLE IF NOT EXISTS extended_query_tag_error (
-    tag_key INTEGER NOT NULL,
-    instance_key INTEGER NOT NULL,
-    error_code INTEGER NOT NULL,      -- ValidationErrorCode
-    created TEXT NOT NULL,
-    PRIMARY KEY (tag_key, instance_key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS eqt_error_instance ON extended_query_tag_error(instance_key);
-CREATE INDEX IF NOT EXISTS eqt_value_instance ON extended_query_tag_value(instance_key);
-"""
 
 VALUE_TABLE = "extended_query_tag_value"
 ERROR_TABLE = "extended_query_tag_error"
@@ -162,14 +122,10 @@ def value_row(tag_key: int, keys: tuple[int, int, int], value: IndexedValue) -> 
 
 
 class ExtendedQueryTagStore:
-    """Reads and writes extended query tags; writes go through the index's one writer."""
+    """Reads and writes extended query tags; writes go through the database's one writer."""
 
     def __init__(self, index: Index):
-        self.index = index
-        with index.transaction() as conn:
-            for statement in (SCHEMA + operations.SCHEMA).split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        self.database = index.database
         # Value and error rows go with their instance when it is deleted.
         index.instance_tables = (*index.instance_tables, VALUE_TABLE, ERROR_TABLE)
 
@@ -183,7 +139,7 @@ class ExtendedQueryTagStore:
         ActiveOperationError, TooManyTagsError, TagsExistError
         """
         paths = [t.path for t in tags]
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             active = operations.first_active(conn, REINDEX)
             if active is not None:
                 raise ActiveOperationError(active.operation_id)
@@ -207,20 +163,20 @@ class ExtendedQueryTagStore:
 
     def page(self, limit: int, offset: int) -> list[StoredTag]:
         """Tags in the order they were added, from ``offset``."""
-        rows = self.index.reader().execute(
+        rows = self.database.reader().execute(
             _TAG_SELECT + " ORDER BY t.tag_key LIMIT ? OFFSET ?", (limit, offset)
         )
         return [_tag(row) for row in rows]
 
     def all(self) -> list[StoredTag]:
-        return [_tag(row) for row in self.index.reader().execute(_TAG_SELECT)]
+        return [_tag(row) for row in self.database.reader().execute(_TAG_SELECT)]
 
     def get(self, path: str) -> StoredTag | None:
-        row = self.index.reader().execute(_TAG_SELECT + " WHERE t.path = ?", (path,)).fetchone()
+        row = self.database.reader().execute(_TAG_SELECT + " WHERE t.path = ?", (path,)).fetchone()
         return _tag(row) if row else None
 
     def set_query_status(self, path: str, status: QueryStatus) -> StoredTag | None:
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             conn.execute(
                 "UPDATE extended_query_tag SET query_status = ? WHERE path = ?", (int(status), path)
             )
@@ -228,7 +184,7 @@ class ExtendedQueryTagStore:
 
     def delete(self, path: str) -> bool:
         """Remove a tag with its values and errors; False if there is no such tag."""
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             row = conn.execute(
                 "SELECT tag_key FROM extended_query_tag WHERE path = ?", (path,)
             ).fetchone()
@@ -239,7 +195,7 @@ class ExtendedQueryTagStore:
         return True
 
     def errors(self, tag_key: int, limit: int, offset: int) -> list[TagError]:
-        rows = self.index.reader().execute(
+        rows = self.database.reader().execute(
             "SELECT st.study_uid, se.series_uid, i.sop_uid, e.created, e.error_code"
             " FROM extended_query_tag_error e"
             " JOIN instance i ON i.instance_key = e.instance_key"
@@ -288,28 +244,28 @@ class ExtendedQueryTagStore:
     # -- reindex -------------------------------------------------------------------------
 
     def active_operation(self) -> Operation | None:
-        return operations.first_active(self.index.reader(), REINDEX)
+        return operations.first_active(self.database.reader(), REINDEX)
 
     def operation(self, operation_id: str) -> Operation | None:
-        return operations.get(self.index.reader(), operation_id)
+        return operations.get(self.database.reader(), operation_id)
 
     def operation_tags(self, operation_id: str) -> list[StoredTag]:
         """The tags a reindex operation still has to make Ready."""
-        rows = self.index.reader().execute(
+        rows = self.database.reader().execute(
             _TAG_SELECT + " WHERE t.operation_id = ? AND t.status = ? ORDER BY t.tag_key",
             (operation_id, int(TagStatus.ADDING)),
         )
         return [_tag(row) for row in rows]
 
     def start(self, operation_id: str) -> None:
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             operations.set_status(conn, operation_id, OperationStatus.RUNNING)
 
     def instances_to_reindex(self, operation: Operation, after: int,
                              limit: int) -> list[tuple[int, int, int, str]]:
         """``(instance_key, series_key, study_key, metadata)`` of the next instances the
         operation covers (keys above ``after``, up to its ``end_key``)."""
-        rows = self.index.reader().execute(
+        rows = self.database.reader().execute(
             "SELECT instance_key, series_key, study_key, metadata FROM instance"
             " WHERE instance_key > ? AND instance_key <= ? ORDER BY instance_key LIMIT ?",
             (after, operation.end_key, limit),
@@ -325,7 +281,7 @@ class ExtendedQueryTagStore:
         Rows of instances deleted since they were read, or of tags no longer being added
         by this operation, are skipped.
         """
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             live_tags = {row[0] for row in conn.execute(
                 "SELECT tag_key FROM extended_query_tag WHERE operation_id = ? AND status = ?",
                 (operation_id, int(TagStatus.ADDING)),
@@ -351,7 +307,7 @@ class ExtendedQueryTagStore:
 
     def complete(self, operation_id: str) -> None:
         """``CompleteReindexing``: the operation's tags become Ready and let go of it."""
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             conn.execute(
                 "UPDATE extended_query_tag SET status = ?, operation_id = NULL"
                 " WHERE operation_id = ? AND status = ?",
@@ -360,7 +316,7 @@ class ExtendedQueryTagStore:
             operations.set_status(conn, operation_id, OperationStatus.SUCCEEDED)
 
     def fail(self, operation_id: str) -> None:
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             operations.set_status(conn, operation_id, OperationStatus.FAILED)
 
 
