@@ -196,11 +196,8 @@ class ExtendedQueryTagStore:
 
     def errors(self, tag_key: int, limit: int, offset: int) -> list[TagError]:
         rows = self.database.reader().execute(
-            "SELECT st.study_uid, se.series_uid, i.sop_uid, e.created, e.error_code"
-            " FROM extended_query_tag_error e"
-            " JOIN instance i ON i.instance_key = e.instance_key"
-            " JOIN series se ON se.series_key = i.series_key"
-            " JOIN study st ON st.study_key = i.study_key"
+            "SELECT u.study_uid, u.series_uid, u.sop_uid, e.created, e.error_code"
+            " FROM extended_query_tag_error e JOIN instance_uids u USING (instance_key)"
             " WHERE e.tag_key = ? ORDER BY e.created, e.instance_key LIMIT ? OFFSET ?",
             (tag_key, limit, offset),
         )

@@ -70,24 +70,21 @@ class InstanceExistsError(Exception):
     """The study/series/SOP instance UID triple is already stored."""
 
 
-_INSTANCE_SELECT = """
-SELECT i.instance_key, st.study_uid, se.series_uid, i.sop_uid, i.sop_class_uid,
-       i.transfer_syntax, i.blob, i.size, i.number_of_frames, i.series_key, i.study_key
-FROM instance i
-JOIN series se ON se.series_key = i.series_key
-JOIN study st ON st.study_key = i.study_key
-"""
+_INSTANCE_SELECT = (
+    "SELECT instance_key, study_uid, series_uid, sop_uid, sop_class_uid, transfer_syntax,"
+    " blob, size, number_of_frames, series_key, study_key FROM instance_uids"
+)
 
 
 def _where_uids(
     study_uid: str, series_uid: str | None, sop_uid: str | None
 ) -> tuple[str, list[str]]:
-    clauses, params = ["st.study_uid = ?"], [study_uid]
+    clauses, params = ["study_uid = ?"], [study_uid]
     if series_uid is not None:
-        clauses.append("se.series_uid = ?")
+        clauses.append("series_uid = ?")
         params.append(series_uid)
     if sop_uid is not None:
-        clauses.append("i.sop_uid = ?")
+        clauses.append("sop_uid = ?")
         params.append(sop_uid)
     return " WHERE " + " AND ".join(clauses), params
 
@@ -118,7 +115,7 @@ class Index:
     ) -> list[StoredInstance]:
         where, params = _where_uids(study_uid, series_uid, sop_uid)
         rows = self.reader().execute(
-            _INSTANCE_SELECT + where + " ORDER BY i.series_key, i.instance_key", params
+            _INSTANCE_SELECT + where + " ORDER BY series_key, instance_key", params
         )
         return [StoredInstance(*row) for row in rows]
 
@@ -130,6 +127,8 @@ class Index:
         return row.fetchone() is not None
 
     def series_exists(self, study_uid: str, series_uid: str) -> bool:
+        # Not through instance_uids: that would walk the study's instances; this is two
+        # unique-key lookups.
         row = self.reader().execute(
             "SELECT 1 FROM series se JOIN study st ON st.study_key = se.study_key "
             "WHERE st.study_uid = ? AND se.series_uid = ?",
@@ -142,12 +141,11 @@ class Index:
     ) -> list[str]:
         """The stored DICOM JSON (text) of every matching instance."""
         where, params = _where_uids(study_uid, series_uid, sop_uid)
-        sql = (
-            "SELECT i.metadata FROM instance i JOIN series se ON se.series_key = i.series_key "
-            "JOIN study st ON st.study_key = i.study_key" + where
-            + " ORDER BY i.series_key, i.instance_key"
+        rows = self.reader().execute(
+            "SELECT metadata FROM instance_uids" + where + " ORDER BY series_key, instance_key",
+            params,
         )
-        return [row[0] for row in self.reader().execute(sql, params)]
+        return [row[0] for row in rows]
 
     def all_blob_names(self) -> set[str]:
         return {row[0] for row in self.reader().execute("SELECT blob FROM instance")}

@@ -187,10 +187,27 @@ _BACKFILL_PERSON_NAMES = """
 INSERT INTO study_person_names (study_person_names) VALUES ('rebuild');
 """
 
+# -- version 2 -------------------------------------------------------------------------
+
+# The instance -> series -> study join, written once. SQLite flattens a view like this
+# into the query that uses it, so a query on the view keeps the tables' own indexes.
+_INSTANCE_UIDS = """
+CREATE VIEW instance_uids AS
+SELECT i.instance_key, i.series_key, i.study_key,
+       st.study_uid, se.series_uid, i.sop_uid,
+       i.sop_class_uid, i.transfer_syntax, i.blob, i.size, i.number_of_frames,
+       i.created, i.metadata
+FROM instance i
+JOIN series se ON se.series_key = i.series_key
+JOIN study st ON st.study_key = i.study_key;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
               + _BACKFILL_PERSON_NAMES),
+    Migration(2, "the instance_uids view: an instance with its study and series UIDs",
+              _INSTANCE_UIDS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

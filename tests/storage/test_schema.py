@@ -152,6 +152,7 @@ def test_a_new_index_has_the_latest_schema(tmp_path: Path) -> None:
                   "extended_query_tag", "extended_query_tag_value", "extended_query_tag_error",
                   "operation"):
         assert ("table", table) in objects
+    assert ("view", "instance_uids") in objects
     assert {("trigger", f"study_person_names_{event}")
             for event in ("insert", "delete", "update")} <= objects
 
@@ -189,7 +190,7 @@ def test_an_old_data_dir_is_upgraded_and_keeps_its_rows(tmp_path: Path,
     assert _fuzzy(index, "patient_name", "doe") == [2, 1]
     assert _fuzzy(index, "patient_name", "ric") == [3]
     assert _fuzzy(index, "referring_physician_name", "greg") == [1]
-    # The old rows read as new ones, and new stores are indexed by the triggers.
+    # The old rows read through the new view, and new stores are indexed by the triggers.
     assert [i.sop_uid for i in index.find_instances("1.2")] == ["1.2.1.1"]
     index.add_instances([new_instance("1.4", "1.4.1", "1.4.1.1", patient_name="doe^ann")])
     assert _fuzzy(index, "patient_name", "doe") == [4, 2, 1]
