@@ -4,22 +4,30 @@ Values are kept per instance (one row per tag and instance, whatever the tag's l
 keyed ``(tag_key, instance_key)``: a store and a reindex that meet on the same instance
 insert the same key, and ``INSERT OR IGNORE`` makes the second one a no-op, so each
 instance is indexed exactly once. Rows carry the series and study keys so that queries
-can match at every level; deleting an instance deletes its rows through
-``Index.instance_tables``. The tables are in :mod:`.schema`.
+can match at every level. The index takes part through :class:`ExtendedQueryTagIndex`
+(an ``IndexExtension``): a stored instance is indexed in its store transaction, and its
+value and error rows go with it when it is deleted. The tables are in :mod:`.schema`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from dicom_emulator.dicom.dicom_json import DicomJson
 from dicom_emulator.dicom.indexing import IndexedValue, InvalidValue, find_element, index_value
 from dicom_emulator.storage import operations
-from dicom_emulator.storage.index import Index
+from dicom_emulator.storage.database import Database
+from dicom_emulator.storage.index import InstanceKeys
 from dicom_emulator.storage.operations import Operation, OperationStatus
+
+__all__ = ["ActiveOperationError", "ERROR_TABLE", "ErrorRow", "ExtendedQueryTagIndex",
+           "ExtendedQueryTagStore", "NewTag", "QueryStatus", "StoredTag", "TagError",
+           "TagLevel", "TagStatus", "TagsExistError", "TooManyTagsError", "VALUE_TABLE",
+           "ValueRow", "value_row"]
 
 VALUE_TABLE = "extended_query_tag_value"
 ERROR_TABLE = "extended_query_tag_error"
@@ -121,13 +129,42 @@ def value_row(tag_key: int, keys: tuple[int, int, int], value: IndexedValue) -> 
             value.display)
 
 
+class ExtendedQueryTagIndex:
+    """Extended query tags' part in every store and delete (an ``IndexExtension``)."""
+
+    instance_tables: tuple[str, ...] = (VALUE_TABLE, ERROR_TABLE)
+
+    def add_instance(self, conn: sqlite3.Connection, keys: InstanceKeys,
+                     metadata: DicomJson) -> None:
+        """Index a new instance on the tags that are Adding or Ready when its store
+        transaction runs.
+
+        The tags are read inside that transaction, so a tag added while the request was
+        being parsed is not missed; the reindex skips instances stored after it began.
+        Invalid values are not indexed (v1 has already failed the instance on Ready tags;
+        v2 has dropped them from the metadata).
+        """
+        tags = conn.execute(
+            "SELECT tag_key, path, vr, private_creator FROM extended_query_tag"
+            " WHERE status IN (?, ?)", (int(TagStatus.ADDING), int(TagStatus.READY)),
+        ).fetchall()
+        rows = []
+        for tag_key, path, vr, creator in tags:
+            try:
+                value = index_value(vr, find_element(metadata, path, creator))
+            except InvalidValue:
+                continue
+            if value is not None:
+                rows.append(value_row(tag_key, keys, value))
+        if rows:
+            conn.executemany(_INSERT_VALUE, rows)
+
+
 class ExtendedQueryTagStore:
     """Reads and writes extended query tags; writes go through the database's one writer."""
 
-    def __init__(self, index: Index):
-        self.database = index.database
-        # Value and error rows go with their instance when it is deleted.
-        index.instance_tables = (*index.instance_tables, VALUE_TABLE, ERROR_TABLE)
+    def __init__(self, database: Database):
+        self.database = database
 
     # -- tags ----------------------------------------------------------------------------
 
@@ -172,7 +209,9 @@ class ExtendedQueryTagStore:
         return [_tag(row) for row in self.database.reader().execute(_TAG_SELECT)]
 
     def get(self, path: str) -> StoredTag | None:
-        row = self.database.reader().execute(_TAG_SELECT + " WHERE t.path = ?", (path,)).fetchone()
+        row = self.database.reader().execute(
+            _TAG_SELECT + " WHERE t.path = ?", (path,)
+        ).fetchone()
         return _tag(row) if row else None
 
     def set_query_status(self, path: str, status: QueryStatus) -> StoredTag | None:
@@ -202,41 +241,6 @@ class ExtendedQueryTagStore:
             (tag_key, limit, offset),
         )
         return [TagError(*row) for row in rows]
-
-    # -- store-time indexing -------------------------------------------------------------
-
-    def index_writer(self, metadata: dict[str, Any]) -> Callable[[sqlite3.Connection, int], None]:
-        """A writer for ``NewInstance.extra``: indexes one new instance on the tags that are
-        Adding or Ready when its store transaction runs.
-
-        The tags are read inside that transaction, so a tag added while the request was
-        being parsed is not missed; the reindex skips instances stored after it began.
-        Invalid values are not indexed (v1 has already failed the instance on Ready tags;
-        v2 has dropped them from the metadata).
-        """
-
-        def write(conn: sqlite3.Connection, instance_key: int) -> None:
-            tags = conn.execute(
-                "SELECT tag_key, path, vr, private_creator FROM extended_query_tag"
-                " WHERE status IN (?, ?)", (int(TagStatus.ADDING), int(TagStatus.READY)),
-            ).fetchall()
-            if not tags:
-                return
-            series_key, study_key = conn.execute(
-                "SELECT series_key, study_key FROM instance WHERE instance_key = ?",
-                (instance_key,),
-            ).fetchone()
-            rows = []
-            for tag_key, path, vr, creator in tags:
-                try:
-                    value = index_value(vr, find_element(metadata, path, creator))
-                except InvalidValue:
-                    continue
-                if value is not None:
-                    rows.append(value_row(tag_key, (instance_key, series_key, study_key), value))
-            conn.executemany(_INSERT_VALUE, rows)
-
-        return write
 
     # -- reindex -------------------------------------------------------------------------
 

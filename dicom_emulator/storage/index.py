@@ -1,30 +1,51 @@
 """The instance repository: studies, series and instances in the index, and their change feed.
 
 Every index change and its change-feed entry commit in the same transaction, so neither
-can exist without the other.
+can exist without the other. Other features whose rows follow instances (extended query
+tags index values per instance) take part through the :class:`IndexExtension` objects
+the index is built with.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
+from dicom_emulator.dicom.dicom_json import DicomJson
 from dicom_emulator.storage import changefeed
 from dicom_emulator.storage.changefeed import ChangeFeedAction, utc_timestamp
 from dicom_emulator.storage.database import Database
 
-__all__ = ["Index", "IndexWriter", "InstanceExistsError", "InstanceUids", "NewInstance",
-           "StoredInstance"]
-
-# Something another feature writes for a new instance, inside its store transaction
-# (connection, instance key): extended query tags index the instance's values.
-IndexWriter = Callable[[sqlite3.Connection, int], None]
+__all__ = ["Index", "IndexExtension", "InstanceExistsError", "InstanceKeys", "InstanceUids",
+           "NewInstance", "StoredInstance"]
 
 # The UIDs that name a study, a series or an instance (None below the level named).
 InstanceUids = tuple[str, str | None, str | None]
+
+
+class InstanceKeys(NamedTuple):
+    """An instance's key and those of its series and study."""
+
+    instance_key: int
+    series_key: int
+    study_key: int
+
+
+class IndexExtension(Protocol):
+    """Another feature's rows that follow instances, declared when the index is built."""
+
+    @property
+    def instance_tables(self) -> Sequence[str]:
+        """Tables keyed by ``instance_key`` whose rows go when their instance is deleted."""
+        ...
+
+    def add_instance(self, conn: sqlite3.Connection, keys: InstanceKeys,
+                     metadata: DicomJson) -> None:
+        """Write the feature's rows for a new instance, inside its store transaction."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -62,8 +83,9 @@ class NewInstance:
     series_attributes: str
     instance_attributes: str
     metadata: str
-    # Extra writers run inside the same transaction (extended query tags hook in here).
-    extra: list[IndexWriter] = field(default_factory=list)
+    # The same DICOM JSON, parsed: what extensions index (parsing it again would cost
+    # every store).
+    parsed_metadata: DicomJson
 
 
 class InstanceExistsError(Exception):
@@ -96,10 +118,14 @@ class Index:
     ----------
     path : Path
         The SQLite file (created, or upgraded to the current schema, on opening).
+    extensions : sequence of IndexExtension
+        Other features' rows that follow instances.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, extensions: Sequence[IndexExtension] = ()):
         self.database = Database(path)
+        self.extensions = tuple(extensions)
+        self._instance_tables = tuple(t for e in self.extensions for t in e.instance_tables)
 
     def reader(self) -> sqlite3.Connection:
         """This thread's read connection (``Database.reader``)."""
@@ -171,8 +197,7 @@ class Index:
                 conn.execute("RELEASE one")
         return outcomes
 
-    @staticmethod
-    def _add_one(conn: sqlite3.Connection, r: NewInstance) -> None:
+    def _add_one(self, conn: sqlite3.Connection, r: NewInstance) -> None:
         study_cols = dict(r.study_columns, study_uid=r.study_uid, attributes=r.study_attributes)
         names = ", ".join(study_cols)
         updates = ", ".join(f"{c} = excluded.{c}" for c in study_cols if c != "study_uid")
@@ -209,16 +234,18 @@ class Index:
         ).fetchone()[0]
         changefeed.record(conn, ChangeFeedAction.CREATE, created,
                           [(r.study_uid, r.series_uid, r.sop_uid, instance_key)])
-        for write in r.extra:
-            write(conn, instance_key)
+        keys = InstanceKeys(instance_key, series_key, study_key)
+        for extension in self.extensions:
+            extension.add_instance(conn, keys, r.parsed_metadata)
 
     def delete(
         self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None
     ) -> list[StoredInstance]:
         """Remove matching instances (and series/studies left empty); returns what went.
 
-        Each removed instance gets a Delete entry in the change feed, in the same
-        transaction. The caller removes the files once this has committed.
+        Each removed instance gets a Delete entry in the change feed, and loses the rows
+        extensions keep for it, in the same transaction. The caller removes the files once
+        this has committed.
         """
         where, params = _where_uids(study_uid, series_uid, sop_uid)
         with self.database.transaction() as conn:
@@ -229,7 +256,7 @@ class Index:
                               [(g.study_uid, g.series_uid, g.sop_uid, g.instance_key)
                                for g in gone])
             instance_keys = [(g.instance_key,) for g in gone]
-            for table in self.instance_tables:
+            for table in self._instance_tables:
                 conn.executemany(f"DELETE FROM {table} WHERE instance_key = ?", instance_keys)
             conn.executemany("DELETE FROM instance WHERE instance_key = ?", instance_keys)
             # Only the series and studies this delete touched can have become empty.
@@ -244,7 +271,3 @@ class Index:
                 [(key,) for key in {g.study_key for g in gone}],
             )
         return gone
-
-    # Tables keyed by instance_key that other features add (e.g. extended query tag values);
-    # their rows go with the instance.
-    instance_tables: tuple[str, ...] = ()

@@ -33,7 +33,7 @@ def new_instance(study: str, series: str, sop: str, *, patient_name: str = "doe^
             {"Alphabetic": patient_name}]}}),
         series_attributes=json.dumps({"00080060": {"vr": "CS", "Value": [modality]}}),
         instance_attributes=json.dumps({"00080018": {"vr": "UI", "Value": [sop]}}),
-        metadata=json.dumps(metadata),
+        metadata=json.dumps(metadata), parsed_metadata=metadata,
     )
 
 

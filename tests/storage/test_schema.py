@@ -201,7 +201,7 @@ def test_an_upgraded_old_data_dir_takes_extended_query_tags(tmp_path: Path) -> N
     path = tmp_path / "index.sqlite"
     _old_data_dir(path, FIRST_KIT_SCHEMA, OLD_ROWS)
     index = Index(path)
-    tags = ExtendedQueryTagStore(index)
+    tags = ExtendedQueryTagStore(index.database)
     operation = tags.add([NewTag("00100020", "LO", None, TagLevel.STUDY)], max_count=128)
     assert operation.end_key == 3 and operation.total == 3  # the old instances, to reindex
     assert [t.path for t in tags.all()] == ["00100020"]
