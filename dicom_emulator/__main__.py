@@ -59,9 +59,14 @@ def _serve(args: argparse.Namespace) -> int:
     from dicom_emulator.app import create_app
     from dicom_emulator.dicom.reading import use_emulator_reading_policy
     from dicom_emulator.identity.tls import HttpsServer
+    from dicom_emulator.storage.database import SchemaVersionError
 
     use_emulator_reading_policy()
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except SchemaVersionError as exc:  # a data dir this kit cannot use: say so, no traceback
+        log.error("%s", exc)
+        return 1
     # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a
     # socket bound by hand has proto 0 and gets Nagle's 40 ms delays on every response).
     server = uvicorn.Server(uvicorn.Config(

@@ -2,8 +2,9 @@
 
 The composition root: it imports service and storage modules only (never an endpoint),
 so any endpoint may import it. Extension points are wired here, at construction, in
-one place: extended query tags take part in STOW (:class:`ExtendedQueryTagStoreHook`) and in QIDO
-(:func:`query_attributes`).
+one place: extended query tags take part in the index (:class:`ExtendedQueryTagIndex`:
+their value rows are written with each stored instance and go with each deleted one), in
+STOW's validation (:class:`ExtendedQueryTagStoreHook`) and in QIDO (:func:`query_attributes`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from dicom_emulator.features.store.service import StoreService
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.blobs import BlobStore
-from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore
+from dicom_emulator.storage.extended_query_tags import (
+    ExtendedQueryTagIndex,
+    ExtendedQueryTagStore,
+)
 from dicom_emulator.storage.index import Index
 
 
@@ -48,9 +52,9 @@ class Components:
 def build_components(settings: EmulatorSettings) -> Components:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     blobs = BlobStore(settings.blob_dir, settings.tmp_dir)
-    index = Index(settings.index_path)
+    index = Index(settings.index_path, extensions=[ExtendedQueryTagIndex()])
     identity = Identity(settings.data_dir, settings.token_lifetime, load_key=settings.auth)
-    tags = ExtendedQueryTagStore(index)
+    tags = ExtendedQueryTagStore(index.database)
     store = StoreService(index, blobs, hooks=[ExtendedQueryTagStoreHook(tags)])
     retrieve = RetrieveService(index, blobs, settings.tmp_dir, settings.max_transcode_bytes)
     return Components(settings=settings, index=index, blobs=blobs, store=store, retrieve=retrieve,

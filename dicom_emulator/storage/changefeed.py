@@ -62,13 +62,10 @@ class ChangeFeedRow:
 
 
 # The instance that holds the entry's UIDs now, if any (at most one: UIDs are unique).
-_CURRENT = """
-(SELECT i.{column}
- FROM instance i
- JOIN series se ON se.series_key = i.series_key
- JOIN study st ON st.study_key = i.study_key
- WHERE i.sop_uid = c.sop_uid AND se.series_uid = c.series_uid AND st.study_uid = c.study_uid)
-"""
+_CURRENT = (
+    "(SELECT u.{column} FROM instance_uids u WHERE u.study_uid = c.study_uid"
+    " AND u.series_uid = c.series_uid AND u.sop_uid = c.sop_uid)"
+)
 
 
 def _select(include_metadata: bool) -> str:

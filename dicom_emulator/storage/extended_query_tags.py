@@ -4,66 +4,40 @@ Values are kept per instance (one row per tag and instance, whatever the tag's l
 keyed ``(tag_key, instance_key)``: a store and a reindex that meet on the same instance
 insert the same key, and ``INSERT OR IGNORE`` makes the second one a no-op, so each
 instance is indexed exactly once. Rows carry the series and study keys so that queries
-can match at every level; deleting an instance deletes its rows through
-``Index.instance_tables``.
+can match at every level. The index takes part through :class:`ExtendedQueryTagIndex`
+(an ``IndexExtension``): a stored instance is indexed in its store transaction, and its
+value and error rows go with it when it is deleted. The tables are in :mod:`.schema`.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from dicom_emulator.dicom.dicom_json import DicomJson
 from dicom_emulator.dicom.indexing import IndexedValue, InvalidValue, find_element, index_value
 from dicom_emulator.storage import operations
-from dicom_emulator.storage.index import Index
+from dicom_emulator.storage.database import Database
+from dicom_emulator.storage.index import InstanceKeys
 from dicom_emulator.storage.operations import Operation, OperationStatus
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS extended_query_tag (
-    tag_key INTEGER PRIMARY KEY AUTOINCREMENT,
-    path TEXT NOT NULL UNIQUE,        -- 8 uppercase hex digits
-    vr TEXT NOT NULL,
-    private_creator TEXT,
-    level INTEGER NOT NULL,           -- QueryTagLevel: 0 instance, 1 series, 2 study
-    status INTEGER NOT NULL,          -- ExtendedQueryTagStatus: 0 adding, 1 ready, 2 deleting
-    query_status INTEGER NOT NULL DEFAULT 1,  -- QueryStatus: 0 disabled, 1 enabled
-    operation_id TEXT                 -- the reindex operation, while one is attached
-);
-CREATE TABLE IF NOT EXISTS extended_query_tag_value (
-    tag_key INTEGER NOT NULL,
-    instance_key INTEGER NOT NULL,
-    series_key INTEGER NOT NULL,
-    study_key INTEGER NOT NULL,
-    text_value TEXT COLLATE NOCASE,   -- AE AS CS LO SH UI, DA, DT TM (fixed width), PN (folded)
-    int_value INTEGER,                -- IS SL SS UL US
-    real_value REAL,                  -- FL FD
-    display TEXT NOT NULL,            -- the first value as DICOM JSON, for query results
-    PRIMARY KEY (tag_key, instance_key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS eqt_value_text ON extended_query_tag_value(tag_key, text_value);
-CREATE INDEX IF NOT EXISTS eqt_value_int ON extended_query_tag_value(tag_key, int_value);
-CREATE INDEX IF NOT EXISTS eqt_value_real ON extended_query_tag_value(tag_key, real_value);
-CREATE INDEX IF NOT EXISTS eqt_value_study
-    ON extended_query_tag_value(tag_key, study_key, instance_key);
-CREATE INDEX IF NOT EXISTS eqt_value_series
-    ON extended_query_tag_value(tag_key, series_key, instance_key);
-CREATE TABLE IF NOT EXISTS extended_query_tag_error (
-    tag_key INTEGER NOT NULL,
-    instance_key INTEGER NOT NULL,
-    error_code INTEGER NOT NULL,      -- ValidationErrorCode
-    created TEXT NOT NULL,
-    PRIMARY KEY (tag_key, instance_key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS eqt_error_instance ON extended_query_tag_error(instance_key);
-CREATE INDEX IF NOT EXISTS eqt_value_instance ON extended_query_tag_value(instance_key);
-"""
+__all__ = ["ActiveOperationError", "ERROR_TABLE", "ErrorRow", "ExtendedQueryTagIndex",
+           "ExtendedQueryTagStore", "NewTag", "QueryStatus", "StoredTag", "TagError",
+           "TagLevel", "TagStatus", "TagsExistError", "TooManyTagsError", "VALUE_TABLE",
+           "ValueRow", "value_row"]
 
 VALUE_TABLE = "extended_query_tag_value"
 ERROR_TABLE = "extended_query_tag_error"
 REINDEX = "reindex"
+
+# A row of VALUE_TABLE: tag, instance, series and study keys, text, int and real value,
+# display.
+ValueRow = tuple[int, int, int, int, str | None, int | None, float | None, str]
+# A row of ERROR_TABLE as a reindex finds it: tag key, instance key, ValidationErrorCode.
+ErrorRow = tuple[int, int, int]
 
 
 class TagLevel(IntEnum):
@@ -148,23 +122,49 @@ def _tag(row: Iterable[Any]) -> StoredTag:
                      QueryStatus(query_status), operation_id, errors)
 
 
-def value_row(tag_key: int, keys: tuple[int, int, int], value: IndexedValue) -> tuple:
+def value_row(tag_key: int, keys: tuple[int, int, int], value: IndexedValue) -> ValueRow:
+    """The value row of one tag for the instance ``keys`` (instance, series, study key)."""
     instance_key, series_key, study_key = keys
     return (tag_key, instance_key, series_key, study_key, value.text, value.integer, value.real,
             value.display)
 
 
-class ExtendedQueryTagStore:
-    """Reads and writes extended query tags; writes go through the index's one writer."""
+class ExtendedQueryTagIndex:
+    """Extended query tags' part in every store and delete (an ``IndexExtension``)."""
 
-    def __init__(self, index: Index):
-        self.index = index
-        with index.transaction() as conn:
-            for statement in (SCHEMA + operations.SCHEMA).split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-        # Value and error rows go with their instance when it is deleted.
-        index.instance_tables = (*index.instance_tables, VALUE_TABLE, ERROR_TABLE)
+    instance_tables: tuple[str, ...] = (VALUE_TABLE, ERROR_TABLE)
+
+    def add_instance(self, conn: sqlite3.Connection, keys: InstanceKeys,
+                     metadata: DicomJson) -> None:
+        """Index a new instance on the tags that are Adding or Ready when its store
+        transaction runs.
+
+        The tags are read inside that transaction, so a tag added while the request was
+        being parsed is not missed; the reindex skips instances stored after it began.
+        Invalid values are not indexed (v1 has already failed the instance on Ready tags;
+        v2 has dropped them from the metadata).
+        """
+        tags = conn.execute(
+            "SELECT tag_key, path, vr, private_creator FROM extended_query_tag"
+            " WHERE status IN (?, ?)", (int(TagStatus.ADDING), int(TagStatus.READY)),
+        ).fetchall()
+        rows = []
+        for tag_key, path, vr, creator in tags:
+            try:
+                value = index_value(vr, find_element(metadata, path, creator))
+            except InvalidValue:
+                continue
+            if value is not None:
+                rows.append(value_row(tag_key, keys, value))
+        if rows:
+            conn.executemany(_INSERT_VALUE, rows)
+
+
+class ExtendedQueryTagStore:
+    """Reads and writes extended query tags; writes go through the database's one writer."""
+
+    def __init__(self, database: Database):
+        self.database = database
 
     # -- tags ----------------------------------------------------------------------------
 
@@ -176,7 +176,7 @@ class ExtendedQueryTagStore:
         ActiveOperationError, TooManyTagsError, TagsExistError
         """
         paths = [t.path for t in tags]
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             active = operations.first_active(conn, REINDEX)
             if active is not None:
                 raise ActiveOperationError(active.operation_id)
@@ -198,21 +198,24 @@ class ExtendedQueryTagStore:
             )
         return operation
 
-    def list(self, limit: int, offset: int) -> list[StoredTag]:
-        rows = self.index.reader().execute(
+    def page(self, limit: int, offset: int) -> list[StoredTag]:
+        """Tags in the order they were added, from ``offset``."""
+        rows = self.database.reader().execute(
             _TAG_SELECT + " ORDER BY t.tag_key LIMIT ? OFFSET ?", (limit, offset)
         )
         return [_tag(row) for row in rows]
 
     def all(self) -> list[StoredTag]:
-        return [_tag(row) for row in self.index.reader().execute(_TAG_SELECT)]
+        return [_tag(row) for row in self.database.reader().execute(_TAG_SELECT)]
 
     def get(self, path: str) -> StoredTag | None:
-        row = self.index.reader().execute(_TAG_SELECT + " WHERE t.path = ?", (path,)).fetchone()
+        row = self.database.reader().execute(
+            _TAG_SELECT + " WHERE t.path = ?", (path,)
+        ).fetchone()
         return _tag(row) if row else None
 
     def set_query_status(self, path: str, status: QueryStatus) -> StoredTag | None:
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             conn.execute(
                 "UPDATE extended_query_tag SET query_status = ? WHERE path = ?", (int(status), path)
             )
@@ -220,7 +223,7 @@ class ExtendedQueryTagStore:
 
     def delete(self, path: str) -> bool:
         """Remove a tag with its values and errors; False if there is no such tag."""
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             row = conn.execute(
                 "SELECT tag_key FROM extended_query_tag WHERE path = ?", (path,)
             ).fetchone()
@@ -231,91 +234,55 @@ class ExtendedQueryTagStore:
         return True
 
     def errors(self, tag_key: int, limit: int, offset: int) -> list[TagError]:
-        rows = self.index.reader().execute(
-            "SELECT st.study_uid, se.series_uid, i.sop_uid, e.created, e.error_code"
-            " FROM extended_query_tag_error e"
-            " JOIN instance i ON i.instance_key = e.instance_key"
-            " JOIN series se ON se.series_key = i.series_key"
-            " JOIN study st ON st.study_key = i.study_key"
+        rows = self.database.reader().execute(
+            "SELECT u.study_uid, u.series_uid, u.sop_uid, e.created, e.error_code"
+            " FROM extended_query_tag_error e JOIN instance_uids u USING (instance_key)"
             " WHERE e.tag_key = ? ORDER BY e.created, e.instance_key LIMIT ? OFFSET ?",
             (tag_key, limit, offset),
         )
         return [TagError(*row) for row in rows]
 
-    # -- store-time indexing -------------------------------------------------------------
-
-    def index_writer(self, metadata: dict[str, Any]) -> Callable[[sqlite3.Connection, int], None]:
-        """A writer for ``NewInstance.extra``: indexes one new instance on the tags that are
-        Adding or Ready when its store transaction runs.
-
-        The tags are read inside that transaction, so a tag added while the request was
-        being parsed is not missed; the reindex skips instances stored after it began.
-        Invalid values are not indexed (v1 has already failed the instance on Ready tags;
-        v2 has dropped them from the metadata).
-        """
-
-        def write(conn: sqlite3.Connection, instance_key: int) -> None:
-            tags = conn.execute(
-                "SELECT tag_key, path, vr, private_creator FROM extended_query_tag"
-                " WHERE status IN (?, ?)", (int(TagStatus.ADDING), int(TagStatus.READY)),
-            ).fetchall()
-            if not tags:
-                return
-            series_key, study_key = conn.execute(
-                "SELECT series_key, study_key FROM instance WHERE instance_key = ?",
-                (instance_key,),
-            ).fetchone()
-            rows = []
-            for tag_key, path, vr, creator in tags:
-                try:
-                    value = index_value(vr, find_element(metadata, path, creator))
-                except InvalidValue:
-                    continue
-                if value is not None:
-                    rows.append(value_row(tag_key, (instance_key, series_key, study_key), value))
-            conn.executemany(_INSERT_VALUE, rows)
-
-        return write
-
     # -- reindex -------------------------------------------------------------------------
 
     def active_operation(self) -> Operation | None:
-        return operations.first_active(self.index.reader(), REINDEX)
+        return operations.first_active(self.database.reader(), REINDEX)
 
     def operation(self, operation_id: str) -> Operation | None:
-        return operations.get(self.index.reader(), operation_id)
+        return operations.get(self.database.reader(), operation_id)
 
     def operation_tags(self, operation_id: str) -> list[StoredTag]:
         """The tags a reindex operation still has to make Ready."""
-        rows = self.index.reader().execute(
+        rows = self.database.reader().execute(
             _TAG_SELECT + " WHERE t.operation_id = ? AND t.status = ? ORDER BY t.tag_key",
             (operation_id, int(TagStatus.ADDING)),
         )
         return [_tag(row) for row in rows]
 
     def start(self, operation_id: str) -> None:
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             operations.set_status(conn, operation_id, OperationStatus.RUNNING)
 
     def instances_to_reindex(self, operation: Operation, after: int,
                              limit: int) -> list[tuple[int, int, int, str]]:
         """``(instance_key, series_key, study_key, metadata)`` of the next instances the
         operation covers (keys above ``after``, up to its ``end_key``)."""
-        return self.index.reader().execute(
+        rows = self.database.reader().execute(
             "SELECT instance_key, series_key, study_key, metadata FROM instance"
             " WHERE instance_key > ? AND instance_key <= ? ORDER BY instance_key LIMIT ?",
             (after, operation.end_key, limit),
-        ).fetchall()
+        )
+        return [(key, series_key, study_key, metadata)
+                for key, series_key, study_key, metadata in rows]
 
-    def write_reindexed(self, operation_id: str, values: list[tuple],
-                        errors: list[tuple[int, int, int]], cursor: int, processed: int) -> None:
+    def write_reindexed(self, operation_id: str, values: Sequence[ValueRow],
+                        errors: Sequence[ErrorRow], cursor: int, processed: int) -> None:
         """Commit one reindexed batch: values, errors ``(tag_key, instance_key, code)`` and
         the operation's progress, together.
 
         Rows of instances deleted since they were read, or of tags no longer being added
         by this operation, are skipped.
         """
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             live_tags = {row[0] for row in conn.execute(
                 "SELECT tag_key FROM extended_query_tag WHERE operation_id = ? AND status = ?",
                 (operation_id, int(TagStatus.ADDING)),
@@ -325,23 +292,23 @@ class ExtendedQueryTagStore:
             conn.executemany(
                 _INSERT_VALUE, [v for v in values if v[0] in live_tags and v[1] in live]
             )
-            errors = [e for e in errors if e[0] in live_tags and e[1] in live]
+            kept = [e for e in errors if e[0] in live_tags and e[1] in live]
             now = operations.utc_now()
             conn.executemany(
                 "INSERT OR IGNORE INTO extended_query_tag_error"
                 " (tag_key, instance_key, error_code, created) VALUES (?, ?, ?, ?)",
-                [(*e, now) for e in errors],
+                [(*e, now) for e in kept],
             )
             # AddExtendedQueryTagError: a tag with errors is no longer queried by default.
             conn.executemany(
                 "UPDATE extended_query_tag SET query_status = ? WHERE tag_key = ?",
-                [(int(QueryStatus.DISABLED), k) for k in {e[0] for e in errors}],
+                [(int(QueryStatus.DISABLED), k) for k in {e[0] for e in kept}],
             )
             operations.advance(conn, operation_id, cursor, processed)
 
     def complete(self, operation_id: str) -> None:
         """``CompleteReindexing``: the operation's tags become Ready and let go of it."""
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             conn.execute(
                 "UPDATE extended_query_tag SET status = ?, operation_id = NULL"
                 " WHERE operation_id = ? AND status = ?",
@@ -350,7 +317,7 @@ class ExtendedQueryTagStore:
             operations.set_status(conn, operation_id, OperationStatus.SUCCEEDED)
 
     def fail(self, operation_id: str) -> None:
-        with self.index.transaction() as conn:
+        with self.database.transaction() as conn:
             operations.set_status(conn, operation_id, OperationStatus.FAILED)
 
 

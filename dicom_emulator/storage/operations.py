@@ -2,9 +2,9 @@
 
 An operation row is its own checkpoint: a reindex records the highest instance key it
 must cover (``end_key``), the key up to which it is done (``cursor``) and its progress,
-so that an emulator restarted in the middle resumes where it stopped. Functions take a
-connection so that callers can change an operation in the same transaction as the data
-it covers.
+so that an emulator restarted in the middle resumes where it stopped (the ``operation``
+table is in :mod:`.schema`). Functions take a connection so that callers can change an
+operation in the same transaction as the data it covers.
 """
 
 from __future__ import annotations
@@ -12,26 +12,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS operation (
-    operation_id TEXT PRIMARY KEY,    -- 32 lowercase hex digits, as the docs show ids
-    type TEXT NOT NULL,               -- reindex
-    status TEXT NOT NULL,             -- OperationStatus, camelCase
-    created TEXT NOT NULL,
-    last_updated TEXT NOT NULL,
-    percent_complete INTEGER NOT NULL DEFAULT 0,
-    resources TEXT NOT NULL,          -- JSON list of the affected tag paths
-    end_key INTEGER NOT NULL,         -- the highest instance key when it started
-    cursor INTEGER NOT NULL DEFAULT 0, -- instances with keys up to here are done
-    total INTEGER NOT NULL,           -- instances to process when it started
-    done INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS operation_status ON operation(status, created);
-"""
+__all__ = ["ACTIVE", "Operation", "OperationStatus", "advance", "create", "first_active", "get",
+           "new_operation_id", "normalize_operation_id", "set_status", "utc_now"]
 
 
 class OperationStatus(StrEnum):
@@ -85,7 +73,7 @@ _COLUMNS = ("operation_id, type, status, created, last_updated, percent_complete
             " end_key, cursor, total, done")
 
 
-def _operation(row: sqlite3.Row | tuple) -> Operation:
+def _operation(row: Iterable[Any]) -> Operation:
     values = list(row)
     values[2] = OperationStatus(values[2])
     values[6] = json.loads(values[6])

@@ -72,7 +72,7 @@ async def add_tags(request: Request) -> Response:
 async def list_tags(request: Request) -> Response:
     """``GET /extendedquerytags``."""
     limit, offset = _paging(request)
-    tags = await run_in_threadpool(components(request).extended_query_tags.list, limit, offset)
+    tags = await run_in_threadpool(components(request).extended_query_tags.page, limit, offset)
     base = base_url(request)
     return JSONResponse([tag_json(t, base) for t in tags])
 

@@ -1,14 +1,13 @@
-"""How extended query tags take part in STOW: v1 validation and store-time indexing.
+"""How extended query tags take part in STOW's validation (v1 only).
 
 ``StoreService`` calls this hook (a ``features.store.service.StoreHook``): in v1 an
 instance whose value for a Ready tag is invalid, or has another VR than the tag, fails
-like one with an invalid core attribute (43264); every stored instance is indexed on the
-Adding and Ready tags inside its own index transaction (``ExtendedQueryTagStore.index_writer``).
+like one with an invalid core attribute (43264). Indexing a stored instance on the
+Adding and Ready tags is the index's part (``storage.extended_query_tags.ExtendedQueryTagIndex``,
+in the instance's store transaction).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
@@ -18,7 +17,6 @@ from dicom_emulator.dicom.indexing import ErrorCode, InvalidValue, find_element,
 from dicom_emulator.dicom.tags import private_creator_tag
 from dicom_emulator.dicom.validation import AttributeProblem
 from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore, StoredTag, TagStatus
-from dicom_emulator.storage.index import IndexWriter
 
 
 def _element_json(ds: Dataset, tag: StoredTag) -> DicomJson:
@@ -34,20 +32,16 @@ def _element_json(ds: Dataset, tag: StoredTag) -> DicomJson:
     return part.to_json_dict(suppress_invalid_tags=True)
 
 
-def _value_text(element: dict[str, Any] | None) -> str:
+def _value_text(element: DicomJson | None) -> str:
     values = (element or {}).get("Value") or [""]
     return str(values[0])
 
 
 class ExtendedQueryTagStoreHook:
-    """The extended-query-tag side of a store, for ``StoreService``."""
+    """The extended-query-tag side of validating a store, for ``StoreService``."""
 
     def __init__(self, tags: ExtendedQueryTagStore):
         self.tags = tags
-
-    def index_writer(self, metadata: DicomJson) -> IndexWriter:
-        """Index the new instance on the Adding and Ready tags, in its store transaction."""
-        return self.tags.index_writer(metadata)
 
     def v1_problems(self, ds: Dataset) -> list[AttributeProblem]:
         """Problems with the values of Ready tags (v1 validates every indexed attribute)."""

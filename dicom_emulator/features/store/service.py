@@ -3,7 +3,9 @@
 Each file is parsed (header only) and validated (:mod:`.rules`), made durable and then
 indexed, all instances of a request in one index transaction. What happened to each part
 is an :class:`Outcome`; :mod:`.response` turns outcomes into the service's response.
-Other features take part through :class:`StoreHook` objects given at construction.
+Other features take part in validation through :class:`StoreHook` objects given at
+construction; what they write for a stored instance, the index's extensions write
+(``storage.index.IndexExtension``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dicom_emulator.features.store.rules import (
     required_problems,
 )
 from dicom_emulator.storage.blobs import BlobStore
-from dicom_emulator.storage.index import Index, IndexWriter, NewInstance
+from dicom_emulator.storage.index import Index, NewInstance
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +66,14 @@ class Outcome:
 
 
 class StoreHook(Protocol):
-    """Another feature's part in a store (extended query tags have one)."""
+    """Another feature's part in validating a store (extended query tags have one).
+
+    What a feature writes for a stored instance is the index's business: see
+    ``storage.index.IndexExtension``.
+    """
 
     def v1_problems(self, ds: Dataset) -> list[AttributeProblem]:
         """More problems that fail an instance in v1 (v1 validates every indexed value)."""
-        ...
-
-    def index_writer(self, metadata: DicomJson) -> IndexWriter:
-        """What to write for the new instance inside its store transaction."""
         ...
 
 
@@ -83,7 +85,7 @@ class StoreService:
     index, blobs : Index, BlobStore
         Where instances are indexed and their files kept.
     hooks : sequence of StoreHook
-        Other features' parts in every store.
+        Other features' parts in validating every store.
     """
 
     def __init__(self, index: Index, blobs: BlobStore, hooks: Sequence[StoreHook] = ()):
@@ -173,7 +175,8 @@ class StoreService:
                 outcome: Outcome) -> NewInstance:
         dropped = {p.tag for p in invalid}
         metadata = to_metadata(ds, dropped)
-        study_columns, series_columns = {}, {}
+        study_columns: dict[str, str | None] = {}
+        series_columns: dict[str, str | None] = {}
         for searchable, columns in [(s, study_columns) for s in STUDY_COLUMNS] + [
             (s, series_columns) for s in SERIES_COLUMNS
         ]:
@@ -196,8 +199,7 @@ class StoreService:
             study_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.STUDY])),
             series_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.SERIES])),
             instance_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.INSTANCE])),
-            metadata=_json(metadata),
-            extra=[hook.index_writer(metadata) for hook in self.hooks],
+            metadata=_json(metadata), parsed_metadata=metadata,
         )
 
 

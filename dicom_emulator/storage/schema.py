@@ -1,0 +1,213 @@
+"""The index's schema: every table, index, trigger and view, as an ordered list of migrations.
+
+A database records the last migration applied to it in ``PRAGMA user_version``; opening it
+applies the ones after that (:mod:`.database`), so a data dir made by an older kit is
+upgraded rather than left without a later column or index. A migration is a script run
+by ``executescript`` (triggers contain ``;``, so scripts are never split), inside one
+transaction together with the new version stamp: it applies whole or not at all.
+
+To change the schema, append a migration; never edit one that has shipped. Data dirs
+made before versioning have ``user_version`` 0 and any subset of version 1 (tables and
+indexes were added over time with ``IF NOT EXISTS``), so version 1 is written to meet
+all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """The script that takes the schema from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    script: str
+
+
+# -- version 1: the schema of the kit before versioning --------------------------------
+
+_INSTANCES_V1 = """
+CREATE TABLE IF NOT EXISTS study (
+    study_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_uid TEXT NOT NULL UNIQUE,
+    patient_id TEXT COLLATE NOCASE,
+    patient_name TEXT,                -- normalized: case- and accent-folded
+    patient_birth_date TEXT,
+    accession_number TEXT COLLATE NOCASE,
+    referring_physician_name TEXT,    -- normalized like patient_name
+    study_date TEXT,
+    study_description TEXT COLLATE NOCASE,
+    attributes TEXT NOT NULL          -- DICOM JSON of the study-level attributes
+);
+CREATE INDEX IF NOT EXISTS study_patient_id ON study(patient_id);
+CREATE INDEX IF NOT EXISTS study_patient_name ON study(patient_name);
+CREATE INDEX IF NOT EXISTS study_date ON study(study_date);
+CREATE INDEX IF NOT EXISTS study_accession ON study(accession_number);
+CREATE INDEX IF NOT EXISTS study_birth_date ON study(patient_birth_date);
+CREATE INDEX IF NOT EXISTS study_referring ON study(referring_physician_name);
+CREATE INDEX IF NOT EXISTS study_description ON study(study_description);
+-- QIDO fuzzymatching: prefix-word search on the normalized PN columns, kept by triggers.
+CREATE VIRTUAL TABLE IF NOT EXISTS study_person_names USING fts5(
+    patient_name, referring_physician_name, content='study', content_rowid='study_key'
+);
+CREATE TRIGGER IF NOT EXISTS study_person_names_insert AFTER INSERT ON study BEGIN
+    INSERT INTO study_person_names (rowid, patient_name, referring_physician_name)
+    VALUES (new.study_key, new.patient_name, new.referring_physician_name);
+END;
+CREATE TRIGGER IF NOT EXISTS study_person_names_delete AFTER DELETE ON study BEGIN
+    INSERT INTO study_person_names
+        (study_person_names, rowid, patient_name, referring_physician_name)
+    VALUES ('delete', old.study_key, old.patient_name, old.referring_physician_name);
+END;
+CREATE TRIGGER IF NOT EXISTS study_person_names_update AFTER UPDATE ON study
+WHEN old.patient_name IS NOT new.patient_name
+    OR old.referring_physician_name IS NOT new.referring_physician_name BEGIN
+    INSERT INTO study_person_names
+        (study_person_names, rowid, patient_name, referring_physician_name)
+    VALUES ('delete', old.study_key, old.patient_name, old.referring_physician_name);
+    INSERT INTO study_person_names (rowid, patient_name, referring_physician_name)
+    VALUES (new.study_key, new.patient_name, new.referring_physician_name);
+END;
+
+CREATE TABLE IF NOT EXISTS series (
+    series_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_key INTEGER NOT NULL REFERENCES study(study_key),
+    series_uid TEXT NOT NULL,
+    modality TEXT COLLATE NOCASE,
+    pps_start_date TEXT,
+    manufacturer_model_name TEXT COLLATE NOCASE,
+    attributes TEXT NOT NULL,
+    UNIQUE (study_key, series_uid)
+);
+CREATE INDEX IF NOT EXISTS series_uid ON series(series_uid);
+CREATE INDEX IF NOT EXISTS series_modality ON series(modality, study_key);
+CREATE INDEX IF NOT EXISTS series_pps_start_date ON series(pps_start_date);
+CREATE INDEX IF NOT EXISTS series_model ON series(manufacturer_model_name);
+
+CREATE TABLE IF NOT EXISTS instance (
+    -- AUTOINCREMENT: keys are never reused, so a key doubles as the instance's watermark.
+    instance_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    series_key INTEGER NOT NULL REFERENCES series(series_key),
+    study_key INTEGER NOT NULL REFERENCES study(study_key),
+    sop_uid TEXT NOT NULL,
+    sop_class_uid TEXT NOT NULL,
+    transfer_syntax TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    number_of_frames INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    metadata TEXT NOT NULL,           -- the instance's DICOM JSON, computed once at store time
+    UNIQUE (series_key, sop_uid)
+);
+CREATE INDEX IF NOT EXISTS instance_sop_uid ON instance(sop_uid);
+CREATE INDEX IF NOT EXISTS instance_study ON instance(study_key);
+
+CREATE TABLE IF NOT EXISTS changefeed (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp TEXT NOT NULL,          -- ISO 8601 UTC, fixed width, so text order is time order
+    action INTEGER NOT NULL,          -- 0 Create, 1 Delete, 2 Update
+    study_uid TEXT NOT NULL,
+    series_uid TEXT NOT NULL,
+    sop_uid TEXT NOT NULL,
+    watermark INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changefeed_time ON changefeed(timestamp, sequence);
+CREATE INDEX IF NOT EXISTS changefeed_instance ON changefeed(study_uid, series_uid, sop_uid);
+"""
+
+# Values are kept per instance (one row per tag and instance, whatever the tag's level),
+# with the series and study keys so that queries can match at every level.
+_EXTENDED_QUERY_TAGS_V1 = """
+CREATE TABLE IF NOT EXISTS extended_query_tag (
+    tag_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,        -- 8 uppercase hex digits
+    vr TEXT NOT NULL,
+    private_creator TEXT,
+    level INTEGER NOT NULL,           -- QueryTagLevel: 0 instance, 1 series, 2 study
+    status INTEGER NOT NULL,          -- ExtendedQueryTagStatus: 0 adding, 1 ready, 2 deleting
+    query_status INTEGER NOT NULL DEFAULT 1,  -- QueryStatus: 0 disabled, 1 enabled
+    operation_id TEXT                 -- the reindex operation, while one is attached
+);
+CREATE TABLE IF NOT EXISTS extended_query_tag_value (
+    tag_key INTEGER NOT NULL,
+    instance_key INTEGER NOT NULL,
+    series_key INTEGER NOT NULL,
+    study_key INTEGER NOT NULL,
+    text_value TEXT COLLATE NOCASE,   -- AE AS CS LO SH UI, DA, DT TM (fixed width), PN (folded)
+    int_value INTEGER,                -- IS SL SS UL US
+    real_value REAL,                  -- FL FD
+    display TEXT NOT NULL,            -- the first value as DICOM JSON, for query results
+    PRIMARY KEY (tag_key, instance_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS eqt_value_text ON extended_query_tag_value(tag_key, text_value);
+CREATE INDEX IF NOT EXISTS eqt_value_int ON extended_query_tag_value(tag_key, int_value);
+CREATE INDEX IF NOT EXISTS eqt_value_real ON extended_query_tag_value(tag_key, real_value);
+CREATE INDEX IF NOT EXISTS eqt_value_study
+    ON extended_query_tag_value(tag_key, study_key, instance_key);
+CREATE INDEX IF NOT EXISTS eqt_value_series
+    ON extended_query_tag_value(tag_key, series_key, instance_key);
+CREATE TABLE IF NOT EXISTS extended_query_tag_error (
+    tag_key INTEGER NOT NULL,
+    instance_key INTEGER NOT NULL,
+    error_code INTEGER NOT NULL,      -- ValidationErrorCode
+    created TEXT NOT NULL,
+    PRIMARY KEY (tag_key, instance_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS eqt_error_instance ON extended_query_tag_error(instance_key);
+CREATE INDEX IF NOT EXISTS eqt_value_instance ON extended_query_tag_value(instance_key);
+"""
+
+# An operation row is its own checkpoint (see storage.operations).
+_OPERATIONS_V1 = """
+CREATE TABLE IF NOT EXISTS operation (
+    operation_id TEXT PRIMARY KEY,    -- 32 lowercase hex digits, as the docs show ids
+    type TEXT NOT NULL,               -- reindex
+    status TEXT NOT NULL,             -- OperationStatus, camelCase
+    created TEXT NOT NULL,
+    last_updated TEXT NOT NULL,
+    percent_complete INTEGER NOT NULL DEFAULT 0,
+    resources TEXT NOT NULL,          -- JSON list of the affected tag paths
+    end_key INTEGER NOT NULL,         -- the highest instance key when it started
+    cursor INTEGER NOT NULL DEFAULT 0, -- instances with keys up to here are done
+    total INTEGER NOT NULL,           -- instances to process when it started
+    done INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS operation_status ON operation(status, created);
+"""
+
+# The person-name FTS table and its triggers came after the first data dirs: there the
+# CREATEs above made an FTS index that lacks every study stored before them. 'rebuild'
+# re-reads the study table (an external-content table's source), whatever the index held.
+_BACKFILL_PERSON_NAMES = """
+INSERT INTO study_person_names (study_person_names) VALUES ('rebuild');
+"""
+
+# -- version 2 -------------------------------------------------------------------------
+
+# The instance -> series -> study join, written once. SQLite flattens a view like this
+# into the query that uses it, so a query on the view keeps the tables' own indexes.
+_INSTANCE_UIDS = """
+CREATE VIEW instance_uids AS
+SELECT i.instance_key, i.series_key, i.study_key,
+       st.study_uid, se.series_uid, i.sop_uid,
+       i.sop_class_uid, i.transfer_syntax, i.blob, i.size, i.number_of_frames,
+       i.created, i.metadata
+FROM instance i
+JOIN series se ON se.series_key = i.series_key
+JOIN study st ON st.study_key = i.study_key;
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the kit's schema before versioning; backfills the person-name index",
+              _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
+              + _BACKFILL_PERSON_NAMES),
+    Migration(2, "the instance_uids view: an instance with its study and series UIDs",
+              _INSTANCE_UIDS),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
