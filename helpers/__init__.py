@@ -12,8 +12,9 @@ them with ``from helpers import render, samples``. Nothing here imports the emul
 
 from __future__ import annotations
 
-from helpers.client import DICOMwebClient, make_client, make_session, service_url, store_files
+from helpers.client import DICOMwebClient, make_client, make_session, store_files
 from helpers.config import Secret, Settings, load_settings, mask
+from helpers.service import service_url
 
 __all__ = [
     "DICOMwebClient",

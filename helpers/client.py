@@ -23,9 +23,10 @@ from requests.auth import AuthBase
 from tqdm import tqdm
 
 from helpers.config import Settings
+from helpers.service import make_auth, service_url
 
 __all__ = ["AS_STORED", "FRAMES_AS_STORED", "STORE_FAILURE_REASONS", "DICOMwebClient",
-           "StoreSummary", "make_client", "make_session", "service_url", "store_files"]
+           "StoreSummary", "make_client", "make_session", "store_files"]
 
 MediaTypes = tuple[str | tuple[str, str], ...]
 
@@ -101,17 +102,6 @@ class DICOMwebClient(dicomweb_client.DICOMwebClient):
                                             additional_params)
 
 
-def service_url(settings: Settings) -> str:
-    """The service root without version: ``DICOM_SERVICE_URL``, or the local emulator's
-    (started when it is not running)."""
-    if settings.service_url:
-        return settings.service_url
-    # Imported here so that ``python -m helpers.emulator`` finds it not yet imported.
-    from helpers.emulator import ensure_emulator
-
-    return ensure_emulator(settings)
-
-
 def make_session(settings: Settings, auth: AuthBase | None = None) -> requests.Session:
     """A :class:`requests.Session` that authenticates every request to the service.
 
@@ -126,7 +116,7 @@ def make_session(settings: Settings, auth: AuthBase | None = None) -> requests.S
     -------
     requests.Session
     """
-    auth = auth if auth is not None else _default_auth(settings)
+    auth = auth if auth is not None else make_auth(settings)
     return create_session_from_auth(auth) if auth is not None else create_session()
 
 
@@ -221,10 +211,3 @@ def store_files(client: dicomweb_client.DICOMwebClient,
                 summary.failed[str(item.get("ReferencedSOPInstanceUID", "?"))] = int(
                     item.FailureReason)
     return summary
-
-
-def _default_auth(settings: Settings) -> AuthBase | None:
-    # Imported here: helpers.auth uses service_url() from this module.
-    from helpers.auth import make_auth
-
-    return make_auth(settings)
