@@ -54,7 +54,7 @@ class EmulatorCredential:
     """
 
     def __init__(self, authority: str, tenant_id: str, client_id: str, client_secret: str,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0) -> None:
         self.token_url = f"{authority.rstrip('/')}/{tenant_id}/oauth2/v2.0/token"
         self.client_id = client_id
         self._secret = client_secret
@@ -139,7 +139,7 @@ class BearerTokenAuth(AuthBase):
 
     def __init__(self, credential: TokenCredential, scope: str = DICOM_SCOPE,
                  refresh_margin: float = DEFAULT_REFRESH_MARGIN,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time) -> None:
         self.credential = credential
         self.scope = scope
         self.refresh_margin = refresh_margin

@@ -46,16 +46,22 @@ _VERSION = re.compile(r"/v[0-9][^/]*/?$")
 
 
 class HttpGetter(Protocol):
+    """What the readers need of a session: ``get`` (a ``requests.Session`` has it)."""
+
     def get(self, url: str, **kwargs: Any) -> Any: ...
 
 
 class ChangeFeedAction(StrEnum):
+    """What happened to the instance (the service writes ``Create``; read case-blind)."""
+
     CREATE = "create"
     DELETE = "delete"
     UPDATE = "update"
 
 
 class ChangeFeedState(StrEnum):
+    """Whether the entry still describes the instance, computed when the feed is read."""
+
     CURRENT = "current"
     REPLACED = "replaced"
     DELETED = "deleted"
@@ -213,7 +219,7 @@ class ChangeFeedConsumer:
 
     def __init__(self, session: HttpGetter, base_url: str,
                  checkpoint: str | Path | None = None, *, page_size: int = 100,
-                 include_metadata: bool = False):
+                 include_metadata: bool = False) -> None:
         self.session = session
         self.base_url = base_url
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None

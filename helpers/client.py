@@ -60,7 +60,7 @@ class DICOMwebClient(dicomweb_client.DICOMwebClient):
     ``(("application/dicom", "1.2.840.10008.1.2.1"),)``. Everything else is the library's.
     """
 
-    def __init__(self, url: str, *args: Any, **kwargs: Any):
+    def __init__(self, url: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(url, *args, **kwargs)
         # dicomweb-client sends "Host: <host>" without the port, which HTTP requires
         # for a non-default port; the service builds absolute URLs (RetrieveURL) from it.

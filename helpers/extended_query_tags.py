@@ -143,7 +143,7 @@ class ExtendedQueryTagError:
 class OperationFailedError(RuntimeError):
     """The operation finished, but not successfully."""
 
-    def __init__(self, operation: Operation):
+    def __init__(self, operation: Operation) -> None:
         super().__init__(f"operation {operation.operation_id} ended with status "
                          f"{operation.status!r}")
         self.operation = operation

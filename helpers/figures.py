@@ -138,7 +138,7 @@ class FrameSlider:
     viewer) shows the picture instead of a widget placeholder.
     """
 
-    def __init__(self, pngs: list[bytes], labels: list[str]):
+    def __init__(self, pngs: list[bytes], labels: list[str]) -> None:
         import ipywidgets
 
         self.pngs, self.labels = pngs, labels

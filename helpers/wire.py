@@ -62,7 +62,7 @@ class WireTrace:
         notebooks and pytest's capture see it).
     """
 
-    def __init__(self, session: requests.Session, file: TextIO | None = None):
+    def __init__(self, session: requests.Session, file: TextIO | None = None) -> None:
         self.session = session
         self.file = file
         self.installed = False
