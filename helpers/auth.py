@@ -8,8 +8,9 @@ emulator's identity service and has the same ``get_token(*scopes)`` interface. E
 :class:`BearerTokenAuth` puts the token on every request and fetches a new one before the
 old one expires, so a long notebook session never sees a 401 from an expired token.
 
-``DICOM_AUTH`` (see :mod:`helpers.config`) picks the credential; :func:`make_auth` is
-what :func:`helpers.make_client` installs on the dicomweb-client session.
+This module knows credentials only. Which one ``DICOM_AUTH`` selects, and where the
+service is, is :mod:`helpers.service`'s job; provisioning the emulator's workshop app
+is :mod:`helpers.emulator.identity`'s.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from requests.auth import AuthBase
 
 from helpers.config import DICOM_SCOPE, Settings
 
-__all__ = ["DICOM_SCOPE", "BearerTokenAuth", "EmulatorCredential", "azure_credential",
-           "emulator_client_secret_credential", "emulator_credential", "make_auth",
-           "make_credential"]
+__all__ = ["DICOM_SCOPE", "BearerTokenAuth", "EmulatorCredential", "azure_credential"]
 
 # azure-core refreshes tokens 5 minutes before they expire; so does BearerTokenAuth.
 DEFAULT_REFRESH_MARGIN = 300.0
@@ -55,7 +54,7 @@ class EmulatorCredential:
     """
 
     def __init__(self, authority: str, tenant_id: str, client_id: str, client_secret: str,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0) -> None:
         self.token_url = f"{authority.rstrip('/')}/{tenant_id}/oauth2/v2.0/token"
         self.client_id = client_id
         self._secret = client_secret
@@ -80,12 +79,8 @@ class EmulatorCredential:
 
     def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
         """The ``SupportsTokenInfo`` form of :meth:`get_token`."""
-        if not scopes:
-            raise ValueError('"get_token" requires at least one scope')
         requested = time.time()
-        response = self._session.post(self.token_url, timeout=self.timeout, data={
-            "grant_type": "client_credentials", "client_id": self.client_id,
-            "client_secret": self._secret, "scope": " ".join(scopes)})
+        response = self.request_token(*scopes)
         try:
             body = response.json()
         except ValueError:
@@ -96,7 +91,25 @@ class EmulatorCredential:
                 message=f"EmulatorCredential.get_token failed: {message}")
         return AccessTokenInfo(body["access_token"], int(requested) + int(body["expires_in"]))
 
+    def request_token(self, *scopes: str) -> requests.Response:
+        """The token endpoint's raw answer to the client-credentials request.
+
+        :meth:`get_token` reads it; callers that need the status itself (a 400 or 401
+        means the tenant, app or secret is not known there) use it directly.
+
+        Raises
+        ------
+        ValueError
+            No scope was given.
+        """
+        if not scopes:
+            raise ValueError('"get_token" requires at least one scope')
+        return self._session.post(self.token_url, timeout=self.timeout, data={
+            "grant_type": "client_credentials", "client_id": self.client_id,
+            "client_secret": self._secret, "scope": " ".join(scopes)})
+
     def close(self) -> None:
+        """Close the HTTP session used for the token requests."""
         self._session.close()
 
     def __enter__(self) -> EmulatorCredential:
@@ -126,7 +139,7 @@ class BearerTokenAuth(AuthBase):
 
     def __init__(self, credential: TokenCredential, scope: str = DICOM_SCOPE,
                  refresh_margin: float = DEFAULT_REFRESH_MARGIN,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time) -> None:
         self.credential = credential
         self.scope = scope
         self.refresh_margin = refresh_margin
@@ -176,81 +189,3 @@ def azure_credential(settings: Settings) -> TokenCredential:
         return ClientSecretCredential(settings.tenant_id, settings.client_id,
                                       settings.client_secret.reveal())
     raise ValueError(f"DICOM_AUTH={mode} is not an Azure credential")
-
-
-def emulator_credential(settings: Settings, url: str | None = None) -> EmulatorCredential:
-    """The credential of the local emulator's workshop app (provisioned on first use).
-
-    Parameters
-    ----------
-    settings : Settings
-        Selects the emulator (and its data folder, where the app's secret is kept).
-    url : str, optional
-        The emulator's root URL when already known; otherwise it is found (or started).
-    """
-    from helpers.client import service_url
-    from helpers.emulator import ensure_workshop_app
-
-    url = url or service_url(settings)
-    app = ensure_workshop_app(settings, url)
-    return EmulatorCredential(url, app["tenant"], app["appId"], app["password"])
-
-
-def emulator_client_secret_credential(settings: Settings,
-                                      url: str | None = None) -> TokenCredential:
-    """``azure.identity.ClientSecretCredential`` itself, against the local emulator.
-
-    It needs an ``https://`` authority: the emulator must serve HTTPS too (``serve
-    --https-port 8443``, or ``DICOM_EMULATOR_HTTPS_PORT``), with a certificate from its
-    own CA, which is trusted here explicitly (``connection_verify``), never by turning
-    verification off. ``AZURE_TENANT_ID`` / ``AZURE_CLIENT_ID`` / ``AZURE_CLIENT_SECRET``
-    are an app of the emulator's (``ad sp create-for-rbac``).
-
-    Raises
-    ------
-    RuntimeError
-        The emulator serves no HTTPS port.
-    """
-    from azure.identity import ClientSecretCredential
-
-    from helpers.client import service_url
-
-    url = url or service_url(settings)
-    response = requests.get(f"{url}/admin/identity", timeout=30)
-    response.raise_for_status()
-    info = response.json()
-    if "httpsAuthority" not in info:
-        raise RuntimeError(
-            f"the emulator at {url} serves no HTTPS, which ClientSecretCredential requires: "
-            "start it with 'python -m dicom_emulator serve --https-port 8443' (or set "
-            "DICOM_EMULATOR_HTTPS_PORT), or use DICOM_AUTH=emulator")
-    assert settings.tenant_id and settings.client_id and settings.client_secret
-    # No instance discovery: it asks login.microsoftonline.com whether the authority is
-    # a known cloud, which the emulator is not (and which needs the internet).
-    return ClientSecretCredential(settings.tenant_id, settings.client_id,
-                                  settings.client_secret.reveal(),
-                                  authority=info["httpsAuthority"],
-                                  disable_instance_discovery=True,
-                                  connection_verify=info["caCertificate"])
-
-
-def make_credential(settings: Settings) -> TokenCredential | None:
-    """The credential ``DICOM_AUTH`` selects; None for ``none``.
-
-    ``emulator`` is :class:`EmulatorCredential` for the workshop app; ``client-secret``
-    without ``DICOM_SERVICE_URL`` is azure-identity's own class against the emulator
-    (see :func:`emulator_client_secret_credential`); the others are Azure's.
-    """
-    if settings.auth_mode == "none":
-        return None
-    if settings.auth_mode == "emulator":
-        return emulator_credential(settings)
-    if settings.auth_mode == "client-secret" and settings.is_local:
-        return emulator_client_secret_credential(settings)
-    return azure_credential(settings)
-
-
-def make_auth(settings: Settings) -> AuthBase | None:
-    """The ``requests`` auth :func:`helpers.make_client` installs; None for ``none``."""
-    credential = make_credential(settings)
-    return BearerTokenAuth(credential) if credential is not None else None

@@ -13,26 +13,23 @@ page through it, one per API version:
 :class:`ChangeFeedConsumer` remembers the last sequence it handled in a checkpoint file,
 so a notebook (or a sync job) can stop and carry on later without missing or repeating
 an entry. Functions take a ``requests.Session`` (or anything with ``get``) and the
-versioned base URL, e.g. ``client.base_url``.
+versioned base URL, e.g. ``client.base_url``. :func:`helpers.figures.plot_timeline`
+draws the entries.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-import requests
-
-if TYPE_CHECKING:  # matplotlib is imported only when a plot is drawn
-    from matplotlib.axes import Axes
+from helpers._files import atomic_write
+from helpers._http import checked, lower_keys
 
 __all__ = [
     "ChangeFeedAction",
@@ -40,25 +37,31 @@ __all__ = [
     "ChangeFeedEntry",
     "ChangeFeedState",
     "get_latest_change",
-    "plot_timeline",
     "read_changes_by_sequence",
     "read_changes_by_time",
+    "with_version",
 ]
 
 _VERSION = re.compile(r"/v[0-9][^/]*/?$")
 
 
 class HttpGetter(Protocol):
+    """What the readers need of a session: ``get`` (a ``requests.Session`` has it)."""
+
     def get(self, url: str, **kwargs: Any) -> Any: ...
 
 
 class ChangeFeedAction(StrEnum):
+    """What happened to the instance (the service writes ``Create``; read case-blind)."""
+
     CREATE = "create"
     DELETE = "delete"
     UPDATE = "update"
 
 
 class ChangeFeedState(StrEnum):
+    """Whether the entry still describes the instance, computed when the feed is read."""
+
     CURRENT = "current"
     REPLACED = "replaced"
     DELETED = "deleted"
@@ -87,7 +90,7 @@ class ChangeFeedEntry:
     def from_json(cls, data: dict[str, Any]) -> ChangeFeedEntry:
         """An entry from the wire. Keys and enum values are read case-insensitively: the
         service writes ``sequence``/``Create``, its docs show ``Sequence``/``create``."""
-        item = {key.lower(): value for key, value in data.items()}
+        item = lower_keys(data)
         return cls(
             sequence=int(item["sequence"]),
             study_instance_uid=item["studyinstanceuid"],
@@ -102,14 +105,6 @@ class ChangeFeedEntry:
         )
 
 
-def _checked(response: Any) -> Any:
-    """The response, or :class:`requests.HTTPError` carrying the service's message."""
-    if response.status_code >= 400:
-        raise requests.HTTPError(
-            f"{response.status_code} from {response.url}: {response.text}", response=response)
-    return response
-
-
 def with_version(base_url: str, version: str) -> str:
     """``base_url`` with its version segment replaced, e.g. ``…/v2`` -> ``…/v1``."""
     root = _VERSION.sub("", base_url.rstrip("/"))
@@ -119,7 +114,7 @@ def with_version(base_url: str, version: str) -> str:
 def get_latest_change(session: HttpGetter, base_url: str, *,
                       include_metadata: bool = False) -> ChangeFeedEntry | None:
     """The newest entry (by sequence in v1, by time in v2); None when the feed is empty."""
-    response = _checked(session.get(f"{base_url.rstrip('/')}/changefeed/latest",
+    response = checked(session.get(f"{base_url.rstrip('/')}/changefeed/latest",
                                     params={"includeMetadata": str(include_metadata).lower()}))
     if response.status_code == 204 or not response.content:
         return None
@@ -153,7 +148,7 @@ def read_changes_by_sequence(session: HttpGetter, base_url: str, *, start_after:
     v1 = with_version(base_url, "v1")
     offset = start_after
     while True:
-        page = _checked(session.get(f"{v1}/changefeed", params={
+        page = checked(session.get(f"{v1}/changefeed", params={
             "offset": offset, "limit": page_size,
             "includeMetadata": str(include_metadata).lower()})).json()
         if page:
@@ -191,7 +186,7 @@ def read_changes_by_time(session: HttpGetter, base_url: str, *,
     v2 = with_version(base_url, "v2")
     offset = 0
     while True:
-        page = _checked(session.get(f"{v2}/changefeed",
+        page = checked(session.get(f"{v2}/changefeed",
                                     params={**params, "offset": offset})).json()
         for item in page:
             yield ChangeFeedEntry.from_json(item)
@@ -224,7 +219,7 @@ class ChangeFeedConsumer:
 
     def __init__(self, session: HttpGetter, base_url: str,
                  checkpoint: str | Path | None = None, *, page_size: int = 100,
-                 include_metadata: bool = False):
+                 include_metadata: bool = False) -> None:
         self.session = session
         self.base_url = base_url
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
@@ -241,11 +236,8 @@ class ChangeFeedConsumer:
         if self.checkpoint is None:
             return
         self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        # Write a new file and rename it over the old one: a crash leaves one or the other.
-        fd, name = tempfile.mkstemp(dir=self.checkpoint.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump({"sequence": self.position}, f)
-        os.replace(name, self.checkpoint)
+        # A crash while saving leaves the old position or the new one, never half a file.
+        atomic_write(self.checkpoint, json.dumps({"sequence": self.position}))
 
     def poll(self, handler: Callable[[ChangeFeedEntry], object] | None = None,
              ) -> list[ChangeFeedEntry]:
@@ -270,52 +262,3 @@ class ChangeFeedConsumer:
         """Start again after sequence number ``position`` (0: the beginning)."""
         self.position = position
         self._save()
-
-
-_MARKERS = {ChangeFeedAction.CREATE: ("tab:green", "^"),
-            ChangeFeedAction.DELETE: ("tab:red", "v"),
-            ChangeFeedAction.UPDATE: ("tab:blue", "o")}
-
-
-def plot_timeline(entries: Sequence[ChangeFeedEntry], ax: Axes | None = None) -> Axes:
-    """Draw changes over time: a marker per entry and the running count of instances.
-
-    The count adds one per create and takes one per delete, so it is the number of
-    instances in the service when ``entries`` start at the beginning of the feed.
-
-    Parameters
-    ----------
-    entries : sequence of ChangeFeedEntry
-        In feed order, e.g. ``list(read_changes_by_sequence(...))``.
-    ax : matplotlib.axes.Axes, optional
-        Where to draw; a new figure by default.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
-    times = [entry.timestamp for entry in entries]
-    counts, count = [], 0
-    for entry in entries:
-        count += {ChangeFeedAction.CREATE: 1, ChangeFeedAction.DELETE: -1}.get(entry.action, 0)
-        counts.append(count)
-    ax.step(times, counts, where="post", color="0.5", linewidth=1, label="instances")
-    for action, (colour, marker) in _MARKERS.items():
-        points = [(t, c) for t, c, e in zip(times, counts, entries, strict=True)
-                  if e.action == action]
-        if points:
-            ax.scatter(*zip(*points, strict=True), color=colour, marker=marker, zorder=3,
-                       label=f"{action} ({len(points)})")
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_xlabel("time of the change (UTC)")
-    ax.set_ylabel("instances")
-    ax.set_title(f"Change feed: {len(entries)} changes")
-    ax.legend(loc="upper left")
-    return ax

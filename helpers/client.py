@@ -2,7 +2,9 @@
 
 ``make_client(settings)`` is the one way notebooks get a client: it finds (or starts)
 the service, builds an authenticated :class:`requests.Session` and hands it to
-dicomweb-client. Notebooks cannot tell Azure from the emulator.
+dicomweb-client. Notebooks cannot tell Azure from the emulator. ``make_session`` is the
+same session on its own, for the raw HTTP calls; ``trace=True`` on either prints every
+request (:mod:`helpers.wire`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from requests.auth import AuthBase
 from tqdm import tqdm
 
 from helpers.config import Settings
+from helpers.service import make_auth, service_url
+from helpers.wire import show_wire
 
 __all__ = ["AS_STORED", "FRAMES_AS_STORED", "STORE_FAILURE_REASONS", "DICOMwebClient",
-           "StoreSummary", "make_client", "make_session", "service_url", "store_files"]
+           "StoreSummary", "make_client", "make_session", "store_files"]
 
 MediaTypes = tuple[str | tuple[str, str], ...]
 
@@ -48,13 +52,15 @@ ALREADY_STORED = 45070
 class DICOMwebClient(dicomweb_client.DICOMwebClient):
     """dicomweb-client's ``DICOMwebClient`` with retrieve defaults that suit Azure.
 
-    Study, series and frame retrieval ask for ``transfer-syntax=*`` unless
-    ``media_types`` is given, as dicomweb-client already does for single instances.
-    Pass ``media_types`` explicitly to request transcoding, e.g.
-    ``(("application/dicom", "1.2.840.10008.1.2.1"),)``.
+    Study, series and frame retrieval ask for ``transfer-syntax=*`` (the data as
+    stored) unless ``media_types`` is given, as dicomweb-client already does for single
+    instances. The library leaves the parameter out there, and the Azure service then
+    transcodes to Explicit VR Little Endian, answering 406 when it cannot (12-bit JPEG,
+    for one). Pass ``media_types`` explicitly to request transcoding, e.g.
+    ``(("application/dicom", "1.2.840.10008.1.2.1"),)``. Everything else is the library's.
     """
 
-    def __init__(self, url: str, *args: Any, **kwargs: Any):
+    def __init__(self, url: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(url, *args, **kwargs)
         # dicomweb-client sends "Host: <host>" without the port, which HTTP requires
         # for a non-default port; the service builds absolute URLs (RetrieveURL) from it.
@@ -101,18 +107,8 @@ class DICOMwebClient(dicomweb_client.DICOMwebClient):
                                             additional_params)
 
 
-def service_url(settings: Settings) -> str:
-    """The service root without version: ``DICOM_SERVICE_URL``, or the local emulator's
-    (started when it is not running)."""
-    if settings.service_url:
-        return settings.service_url
-    # Imported here so that ``python -m helpers.emulator`` finds it not yet imported.
-    from helpers.emulator import ensure_emulator
-
-    return ensure_emulator(settings)
-
-
-def make_session(settings: Settings, auth: AuthBase | None = None) -> requests.Session:
+def make_session(settings: Settings, auth: AuthBase | None = None, *,
+                 trace: bool = False) -> requests.Session:
     """A :class:`requests.Session` that authenticates every request to the service.
 
     Parameters
@@ -121,16 +117,22 @@ def make_session(settings: Settings, auth: AuthBase | None = None) -> requests.S
         Selects the credential (``DICOM_AUTH``).
     auth : requests.auth.AuthBase, optional
         Use this instead of the credential the settings select.
+    trace : bool
+        Print every request and response line (see :func:`helpers.show_wire`).
 
     Returns
     -------
     requests.Session
     """
-    auth = auth if auth is not None else _default_auth(settings)
-    return create_session_from_auth(auth) if auth is not None else create_session()
+    auth = auth if auth is not None else make_auth(settings)
+    session = create_session_from_auth(auth) if auth is not None else create_session()
+    if trace:
+        show_wire(session)
+    return session
 
 
-def make_client(settings: Settings, auth: AuthBase | None = None) -> DICOMwebClient:
+def make_client(settings: Settings, auth: AuthBase | None = None, *,
+                trace: bool = False) -> DICOMwebClient:
     """A :class:`DICOMwebClient` for the configured service and API version.
 
     Parameters
@@ -139,6 +141,9 @@ def make_client(settings: Settings, auth: AuthBase | None = None) -> DICOMwebCli
         From :func:`helpers.load_settings`.
     auth : requests.auth.AuthBase, optional
         Overrides the credential the settings select.
+    trace : bool
+        Print every request the client sends, with its status and Content-Type (see
+        :func:`helpers.show_wire`, which does the same for a single block).
 
     Returns
     -------
@@ -152,7 +157,7 @@ def make_client(settings: Settings, auth: AuthBase | None = None) -> DICOMwebCli
     """
     root = service_url(settings)
     return DICOMwebClient(url=f"{root}/v{settings.api_version}",
-                          session=make_session(settings, auth))
+                          session=make_session(settings, auth, trace=trace))
 
 
 @dataclass
@@ -221,10 +226,3 @@ def store_files(client: dicomweb_client.DICOMwebClient,
                 summary.failed[str(item.get("ReferencedSOPInstanceUID", "?"))] = int(
                     item.FailureReason)
     return summary
-
-
-def _default_auth(settings: Settings) -> AuthBase | None:
-    # Imported here: helpers.auth uses service_url() from this module.
-    from helpers.auth import make_auth
-
-    return make_auth(settings)

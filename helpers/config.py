@@ -2,7 +2,7 @@
 
 This module is the only place the client side (notebooks, helpers) reads its
 configuration from. With no ``DICOM_SERVICE_URL`` the kit talks to the local emulator,
-which :mod:`helpers.emulator` starts on demand.
+which :mod:`helpers.emulator.process` starts on demand.
 
 ========================  =====================================================  =========
 Variable                  Meaning                                                Default
@@ -78,7 +78,7 @@ class Secret:
 
     __slots__ = ("_value",)
 
-    def __init__(self, value: str):
+    def __init__(self, value: str) -> None:
         self._value = value
 
     def reveal(self) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import requests
+from helpers._http import checked, lower_keys
 
 __all__ = [
     "ExtendedQueryTag",
@@ -39,10 +39,6 @@ __all__ = [
 FINISHED = ("succeeded", "completed", "failed", "canceled")
 
 
-def _lower_keys(data: dict[str, Any]) -> dict[str, Any]:
-    return {key.lower(): value for key, value in data.items()}
-
-
 @dataclass(frozen=True)
 class OperationReference:
     """What adding tags returns: the operation's id and its status URL."""
@@ -52,7 +48,7 @@ class OperationReference:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OperationReference:
-        item = _lower_keys(data)
+        item = lower_keys(data)
         return cls(id=str(item["id"]), href=str(item["href"]))
 
 
@@ -71,7 +67,7 @@ class Operation:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Operation:
-        item = _lower_keys(data)
+        item = lower_keys(data)
         return cls(
             operation_id=str(item["operationid"]),
             type=str(item.get("type", "unknown")).lower(),
@@ -109,8 +105,8 @@ class ExtendedQueryTag:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExtendedQueryTag:
-        item = _lower_keys(data)
-        errors = _lower_keys(item.get("errors") or {})
+        item = lower_keys(data)
+        errors = lower_keys(item.get("errors") or {})
         operation = item.get("operation")
         return cls(
             path=item["path"], vr=item["vr"], level=str(item["level"]).lower(),
@@ -134,7 +130,7 @@ class ExtendedQueryTagError:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ExtendedQueryTagError:
-        item = _lower_keys(data)
+        item = lower_keys(data)
         return cls(
             study_instance_uid=item["studyinstanceuid"],
             series_instance_uid=item["seriesinstanceuid"],
@@ -147,18 +143,10 @@ class ExtendedQueryTagError:
 class OperationFailedError(RuntimeError):
     """The operation finished, but not successfully."""
 
-    def __init__(self, operation: Operation):
+    def __init__(self, operation: Operation) -> None:
         super().__init__(f"operation {operation.operation_id} ended with status "
                          f"{operation.status!r}")
         self.operation = operation
-
-
-def _checked(response: Any) -> Any:
-    """The response, or :class:`requests.HTTPError` carrying the service's message."""
-    if response.status_code >= 400:
-        raise requests.HTTPError(
-            f"{response.status_code} from {response.url}: {response.text}", response=response)
-    return response
 
 
 def _time(text: str | None) -> datetime | None:
@@ -185,21 +173,21 @@ def add_extended_query_tags(session: Any, base_url: str,
         400 for an invalid tag (the message says which rule), 409 when a tag exists or
         another reindex is running.
     """
-    response = _checked(session.post(_url(base_url, "extendedquerytags"), json=list(tags)))
+    response = checked(session.post(_url(base_url, "extendedquerytags"), json=list(tags)))
     return OperationReference.from_json(response.json())
 
 
 def list_extended_query_tags(session: Any, base_url: str, *, limit: int = 100,
                              offset: int = 0) -> list[ExtendedQueryTag]:
     """One page of tags (``limit`` 1-200), in the order they were added."""
-    response = _checked(session.get(_url(base_url, "extendedquerytags"),
+    response = checked(session.get(_url(base_url, "extendedquerytags"),
                                     params={"limit": limit, "offset": offset}))
     return [ExtendedQueryTag.from_json(item) for item in response.json()]
 
 
 def get_extended_query_tag(session: Any, base_url: str, path: str) -> ExtendedQueryTag:
     """One tag by keyword (``PatientAge``) or 8-hex path (``00101010``); 404 if absent."""
-    response = _checked(session.get(_url(base_url, "extendedquerytags", path)))
+    response = checked(session.get(_url(base_url, "extendedquerytags", path)))
     return ExtendedQueryTag.from_json(response.json())
 
 
@@ -207,21 +195,21 @@ def update_extended_query_tag(session: Any, base_url: str, path: str, *,
                               query_enabled: bool) -> ExtendedQueryTag:
     """Enable or disable queries on a tag (``PATCH`` with ``queryStatus``)."""
     status = "Enabled" if query_enabled else "Disabled"
-    response = _checked(session.patch(_url(base_url, "extendedquerytags", path),
+    response = checked(session.patch(_url(base_url, "extendedquerytags", path),
                                       json={"queryStatus": status}))
     return ExtendedQueryTag.from_json(response.json())
 
 
 def delete_extended_query_tag(session: Any, base_url: str, path: str) -> None:
     """Remove a tag and its index data; queries on it then fail with 400."""
-    _checked(session.delete(_url(base_url, "extendedquerytags", path)))
+    checked(session.delete(_url(base_url, "extendedquerytags", path)))
 
 
 def list_extended_query_tag_errors(session: Any, base_url: str, path: str, *,
                                    limit: int = 100,
                                    offset: int = 0) -> list[ExtendedQueryTagError]:
     """Instances the reindex could not index on the tag (one page, ``limit`` 1-200)."""
-    response = _checked(session.get(_url(base_url, "extendedquerytags", path, "errors"),
+    response = checked(session.get(_url(base_url, "extendedquerytags", path, "errors"),
                                     params={"limit": limit, "offset": offset}))
     return [ExtendedQueryTagError.from_json(item) for item in response.json()]
 
@@ -229,7 +217,7 @@ def list_extended_query_tag_errors(session: Any, base_url: str, path: str, *,
 def get_operation(session: Any, operation: OperationReference | str) -> Operation:
     """The current state of an operation, given its reference or status URL."""
     href = operation.href if isinstance(operation, OperationReference) else operation
-    return Operation.from_json(_checked(session.get(href)).json())
+    return Operation.from_json(checked(session.get(href)).json())
 
 
 def wait_for_operation(session: Any, operation: OperationReference | str, *,

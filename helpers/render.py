@@ -1,4 +1,4 @@
-"""Turn DICOM pixel data into correct pictures: the display pipeline, plots and a slider.
+"""Turn DICOM pixel data into correct pictures: the display pipeline.
 
 The order is the one the standard (PS3.4 N.2) and pydicom document:
 
@@ -10,16 +10,17 @@ The order is the one the standard (PS3.4 N.2) and pydicom document:
    (``apply_voi`` / ``apply_windowing``), then MONOCHROME1 inversion.
 
 :func:`to_display` returns floats in [0, 1] that matplotlib shows with ``vmin=0,
-vmax=1``, so the picture never depends on matplotlib's own autoscaling.
+vmax=1``, so the picture never depends on matplotlib's own autoscaling. This module is
+what notebook 03 teaches, and it draws nothing: the figures and the frame slider built
+on it are in :mod:`helpers.figures`.
 """
 
 from __future__ import annotations
 
 import io
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -34,13 +35,8 @@ from pydicom.pixels import (
     pixel_array,
 )
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-__all__ = ["WINDOW_PRESETS", "FrameSlider", "Window", "file_windows", "frame_slider",
-           "montage", "number_of_frames", "show", "show_images", "show_windows",
-           "sort_slices", "to_display", "to_png"]
+__all__ = ["WINDOW_PRESETS", "Window", "WindowChoice", "file_windows", "frames_of",
+           "number_of_frames", "shared_window", "sort_slices", "to_display", "to_png"]
 
 
 @dataclass(frozen=True)
@@ -180,61 +176,6 @@ def _resolve_window(values: np.ndarray, ds: Dataset, window: WindowChoice) -> Wi
     return Window((low + high) / 2, high - low, "auto", "LINEAR_EXACT")
 
 
-def _aspect(ds: Dataset) -> float:
-    spacing = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
-    return float(spacing[0]) / float(spacing[1]) if spacing else 1.0
-
-
-def show(ds: Dataset, frame: int = 0, window: WindowChoice = None, ax: Axes | None = None,
-         title: str | None = None) -> Axes:
-    """Plot one frame with matplotlib (see :func:`to_display` for ``window``).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 5))
-    image = to_display(ds, frame, window)
-    ax.imshow(image, cmap="gray", vmin=0, vmax=1, aspect=_aspect(ds))
-    ax.set_title(title if title is not None else _title(ds, frame, window), fontsize=9)
-    ax.set_axis_off()
-    return ax
-
-
-def _title(ds: Dataset, frame: int, window: WindowChoice) -> str:
-    text = f"{ds.get('Modality', '')} {ds.PhotometricInterpretation}"
-    if number_of_frames(ds) > 1:
-        text += f" · frame {frame + 1}/{number_of_frames(ds)}"
-    if isinstance(window, Window):
-        text += f"\n{window}"
-    elif isinstance(window, tuple):
-        text += f"\nC {window[0]:g} / W {window[1]:g}"
-    return text
-
-
-def show_windows(ds: Dataset, windows: Sequence[WindowChoice], frame: int = 0) -> Figure:
-    """The same frame through several windows, side by side."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(windows), figsize=(4 * len(windows), 4), squeeze=False)
-    presets = file_windows(ds)
-    for ax, window in zip(axes[0], windows, strict=True):
-        if isinstance(window, int):
-            label = str(presets[window])
-        elif window is None:
-            label = f"{presets[0]} (file default)" if presets else "full range"
-        elif isinstance(window, tuple):
-            label = f"C {window[0]:g} / W {window[1]:g}"
-        else:
-            label = str(window)
-        show(ds, frame, window, ax=ax, title=label)
-    fig.tight_layout()
-    return fig
-
-
 def sort_slices(datasets: Sequence[Dataset]) -> list[Dataset]:
     """Slices in anatomical order: along the slice normal, else by InstanceNumber."""
     def key(ds: Dataset) -> float:
@@ -248,44 +189,34 @@ def sort_slices(datasets: Sequence[Dataset]) -> list[Dataset]:
     return sorted(datasets, key=key)
 
 
-def _frames(source: Dataset | Sequence[Dataset]) -> list[tuple[Dataset, int]]:
+def frames_of(source: Dataset | Sequence[Dataset]) -> list[tuple[Dataset, int]]:
+    """Every frame to show, as (instance, 0-based frame index) pairs.
+
+    A multi-frame instance gives its frames in order; a series (a sequence of
+    instances) gives every frame of every instance, the slices sorted by
+    :func:`sort_slices`.
+    """
     if isinstance(source, Dataset):
         return [(source, i) for i in range(number_of_frames(source))]
     return [(ds, i) for ds in sort_slices(source) for i in range(number_of_frames(ds))]
 
 
-def montage(source: Dataset | Sequence[Dataset], window: WindowChoice = None,
-            columns: int | None = None, max_frames: int = 64) -> Figure:
-    """All frames of a multi-frame instance, or all slices of a series, in a grid.
+def shared_window(frames: Sequence[tuple[Dataset, int]],
+                  window: WindowChoice = None) -> WindowChoice:
+    """One window for a whole set of frames, so brightness does not jump between them.
 
-    Parameters
-    ----------
-    source : Dataset or sequence of Dataset
-        A multi-frame instance, or the instances of a series (sorted here).
-    window : see :func:`to_display`
-    columns : int, optional
-        Grid width (default: about square).
-    max_frames : int
-        Show at most this many frames, evenly spaced.
+    ``None`` means the first file window of the first instance; when there is none,
+    a grayscale set gets the range of *all* its frames' values (after rescale) rather
+    than each frame its own. Any other ``window`` is returned as it is.
     """
-    import matplotlib.pyplot as plt
-
-    frames = _frames(source)
-    if len(frames) > max_frames:
-        frames = [frames[round(i)] for i in np.linspace(0, len(frames) - 1, max_frames)]
-    columns = columns or math.ceil(math.sqrt(len(frames)))
-    rows = math.ceil(len(frames) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.6 * rows),
-                             squeeze=False)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, (ds, index) in zip(axes.flat, frames, strict=False):
-        image = to_display(ds, index, window)
-        ax.imshow(image, cmap="gray", vmin=0, vmax=1, aspect=_aspect(ds))
-        label = index + 1 if number_of_frames(ds) > 1 else ds.get("InstanceNumber", "")
-        ax.set_title(str(label), fontsize=7)
-    fig.tight_layout(pad=0.3)
-    return fig
+    first = frames[0][0]
+    if (window is not None or file_windows(first)
+            or str(first.PhotometricInterpretation) not in _GRAY):
+        return window
+    values = [apply_modality_lut(pixel_array(ds, index=i if number_of_frames(ds) > 1
+                                             else None, raw=True), ds)
+              for ds, i in frames]
+    return _resolve_window(np.stack(values), first, "auto")
 
 
 def to_png(image: np.ndarray) -> bytes:
@@ -293,75 +224,6 @@ def to_png(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-class FrameSlider:
-    """An ipywidgets slider over frames, with a static picture for non-widget frontends.
-
-    Its display bundle holds the widget view *and* a PNG of the middle frame, so a
-    frontend without a widget manager (a static HTML page, GitHub, a notebook
-    viewer) shows the picture instead of a widget placeholder.
-    """
-
-    def __init__(self, pngs: list[bytes], labels: list[str]):
-        import ipywidgets
-
-        self.pngs, self.labels = pngs, labels
-        middle = len(pngs) // 2
-        self.slider = ipywidgets.IntSlider(value=middle + 1, min=1, max=len(pngs),
-                                           description="frame", continuous_update=True)
-        self.image = ipywidgets.Image(value=pngs[middle], format="png",
-                                      layout=ipywidgets.Layout(width="420px"))
-        self.label = ipywidgets.Label(labels[middle])
-        self.slider.observe(self._on_change, names="value")
-        self.widget = ipywidgets.VBox([ipywidgets.HBox([self.slider, self.label]), self.image])
-
-    def _on_change(self, change: Mapping[str, Any]) -> None:
-        index = int(change["new"]) - 1
-        self.image.value = self.pngs[index]
-        self.label.value = self.labels[index]
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["image/png"] = self.pngs[self.slider.value - 1]
-        bundle["text/plain"] = f"FrameSlider({len(self.pngs)} frames)"
-        return bundle
-
-
-def frame_slider(source: Dataset | Sequence[Dataset],
-                 window: WindowChoice = None) -> FrameSlider:
-    """A slider that pages through a multi-frame instance or a series (display it).
-
-    The window is resolved once for the whole set (``None``: the first file window,
-    else the range of all frames), so brightness does not jump between frames.
-    """
-    frames = _frames(source)
-    if window is None and not file_windows(frames[0][0]) and str(
-            frames[0][0].PhotometricInterpretation) in _GRAY:
-        values = [apply_modality_lut(pixel_array(ds, index=i if number_of_frames(ds) > 1
-                                                  else None, raw=True), ds)
-                  for ds, i in frames]
-        window = _resolve_window(np.stack(values), frames[0][0], "auto")
-    pngs = [to_png(to_display(ds, i, window)) for ds, i in frames]
-    labels = [f"{n + 1}/{len(frames)}" for n in range(len(frames))]
-    return FrameSlider(pngs, labels)
-
-
-def show_images(images: Mapping[str, np.ndarray | bytes], size: float = 4) -> Figure:
-    """Several pictures side by side: display arrays, or encoded JPEG/PNG bytes (such
-    as a ``/rendered`` response)."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(images), figsize=(size * len(images), size),
-                             squeeze=False)
-    for ax, (title, image) in zip(axes[0], images.items(), strict=True):
-        if isinstance(image, bytes):
-            image = np.asarray(Image.open(io.BytesIO(image))) / 255.0
-        ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(title, fontsize=9)
-        ax.set_axis_off()
-    fig.tight_layout()
-    return fig
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -26,8 +26,14 @@ GOOD: dict[str, Any] = {
          "source": "# Checkpoint: it works\nassert client is not None\n"},
         {"cell_type": "markdown", "metadata": {}, "id": "d",
          "source": "## Summary\n\n- x\n\n## What's next\n\nMore."},
+        {"cell_type": "markdown", "metadata": {}, "id": "e",
+         "source": "## Resources\n\n"
+                   "- [Overview](https://learn.microsoft.com/azure/healthcare-apis/dicom/overview)\n"
+                   "- [PS3.18](https://dicom.nema.org/medical/dicom/current/output/html/"
+                   "part18.html#sect_10.6)\n"},
     ],
 }
+RESOURCES = 4  # the index of GOOD's last cell
 
 
 def write(tmp_path: Path, notebook: dict[str, Any], name: str = "07-a-lesson.ipynb") -> Path:
@@ -53,10 +59,25 @@ def _set(cell: int, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 
 def _append_code(source: str) -> Callable[[dict[str, Any]], None]:
+    """Add a code cell at the end of the lesson, before its Resources section."""
     def change(notebook: dict[str, Any]) -> None:
-        notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
-                                  "execution_count": None, "source": source})
+        notebook["cells"].insert(RESOURCES, {"cell_type": "code", "metadata": {},
+                                             "outputs": [], "execution_count": None,
+                                             "source": source})
     return change
+
+
+def _resources(source: str) -> Callable[[dict[str, Any]], None]:
+    return _set(RESOURCES, "source", source)
+
+
+def _code_after_resources(notebook: dict[str, Any]) -> None:
+    notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                              "execution_count": None, "source": "print(1)\n"})
+
+
+def _resources_before_summary(notebook: dict[str, Any]) -> None:
+    notebook["cells"].insert(3, notebook["cells"].pop(RESOURCES))
 
 
 BREAKAGES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
@@ -84,6 +105,17 @@ BREAKAGES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "azure host": (_append_code('url = "https://contoso-ws-dicom.dicom.azurehealthcareapis.com"'),
                    "a concrete Azure DICOM host"),
     "az without skip": (_append_code("!az login\n"), "NBVAL_SKIP"),
+    "no resources": (_resources("## Further reading\n\n- [x](https://example.org)\n"),
+                     "must end with a '## Resources' section"),
+    "resources not last": (_resources_before_summary, "must end with a '## Resources'"),
+    "code after resources": (_code_after_resources, "no code cell may follow"),
+    "resources without azure docs": (
+        _resources("## Resources\n\n- [PS3.18](https://dicom.nema.org/medical/dicom/current/"
+                   "output/html/part18.html)\n"), "link the Azure DICOM service documentation"),
+    "resources without the standard": (
+        _resources("## Resources\n\n- [Overview](https://learn.microsoft.com/en-us/azure/"
+                   "healthcare-apis/dicom/overview)\n- part18.html, unlinked\n"),
+        "link the DICOMweb standard PS3.18"),
 }
 
 

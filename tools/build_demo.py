@@ -30,7 +30,7 @@ from helpers.emulator import stop_emulator
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 # A static page has no widget manager: show a widget's picture (see
-# helpers.render.FrameSlider) rather than an empty widget placeholder.
+# helpers.figures.FrameSlider) rather than an empty widget placeholder.
 HTML_PRIORITY = ["image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown",
                  "text/latex", "application/vnd.jupyter.widget-view+json", "text/plain"]
 

@@ -15,6 +15,10 @@ Rules (every ``notebooks/NN-*.ipynb``):
 8. No secrets or personal hosts: no JWTs, bearer tokens, storage keys, literal client
    secrets, concrete ``*.azurehealthcareapis.com`` hosts or Windows user folders.
 9. A cell that runs the Azure CLI (``!az``) starts with ``# NBVAL_SKIP``.
+10. It ends with a ``## Resources`` section (the last ``##`` heading, no code after it)
+    linking the Azure DICOM service documentation it teaches
+    (``https://learn.microsoft.com/azure/healthcare-apis/…``) and the DICOMweb standard
+    (PS3.18, ``https://dicom.nema.org/medical/dicom/current/output/html/part18.html``).
 
 Usage: ``python tools/check_notebooks.py [NOTEBOOK ...]`` (default: every notebook);
 exit status 1 when a rule is broken.
@@ -36,6 +40,17 @@ SECTIONS = ("What you will learn", "Prerequisites", "Summary", "What's next")
 SETUP_LINES = ("from helpers import load_settings, make_client",
                "settings = load_settings()", "client = make_client(settings)")
 MAX_CODE_LINES = 20
+RESOURCES = "Resources"
+# What a Resources section must link: the service's docs and the standard it implements.
+RESOURCE_LINKS = {
+    "the Azure DICOM service documentation (https://learn.microsoft.com/azure/healthcare-apis/…)":
+        re.compile(r"\]\(https://learn\.microsoft\.com/(?:[a-z]{2}-[a-z]{2}/)?azure/"
+                   r"healthcare-apis/[^)\s]+\)"),
+    "the DICOMweb standard PS3.18 (https://dicom.nema.org/medical/dicom/current/output/html/"
+    "part18.html)":
+        re.compile(r"\]\(https://dicom\.nema\.org/medical/dicom/current/output/html/"
+                   r"part18\.html[^)\s]*\)"),
+}
 SECRETS = {
     "a JWT (access token)": re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\."),
     "a bearer token": re.compile(r"Bearer\s+[\w.~+/-]{20,}"),
@@ -106,11 +121,30 @@ def check_notebook(path: Path) -> list[Problem]:
             add(index, "stored outputs or execution count: clear them before committing")
         if re.search(r"^\s*!\s*az\s", text, re.M) and not text.startswith("# NBVAL_SKIP"):
             add(index, "Azure CLI cell must start with '# NBVAL_SKIP'")
+    problems += [Problem(name, index, message) for index, message in _resources(cells)]
     for index, text in _texts(cells, notebook):
         for what, pattern in SECRETS.items():
             if pattern.search(text):
                 add(index, f"contains {what}")
     return problems
+
+
+def _resources(cells: list[dict[str, Any]]) -> list[tuple[int | None, str]]:
+    """Rule 10: the last section is Resources, with the links a learner goes on with."""
+    headings = [(index, line) for index, cell in enumerate(cells)
+                if cell.get("cell_type") == "markdown"
+                for line in _source(cell).splitlines() if line.startswith("## ")]
+    if not headings or headings[-1][1][3:].strip() != RESOURCES:
+        return [(None, f"must end with a '## {RESOURCES}' section (after '## What's next') "
+                       "linking the Azure docs and PS3.18")]
+    start, heading = headings[-1]
+    if any(cell.get("cell_type") == "code" for cell in cells[start:]):
+        return [(start, f"no code cell may follow '## {RESOURCES}'")]
+    first = _source(cells[start])
+    section = "\n".join([first[first.index(heading):],
+                         *(_source(cell) for cell in cells[start + 1:])])
+    return [(start, f"the '## {RESOURCES}' section must link {what}")
+            for what, pattern in RESOURCE_LINKS.items() if not pattern.search(section)]
 
 
 def _texts(cells: list[dict[str, Any]],

@@ -16,8 +16,9 @@ from azure.identity import ClientSecretCredential
 from dicomweb_client import DICOMwebClient
 from dicomweb_client.session_utils import create_session_from_auth
 
-from helpers.auth import DICOM_SCOPE, BearerTokenAuth, make_credential
+from helpers.auth import DICOM_SCOPE, BearerTokenAuth
 from helpers.config import Secret, Settings
+from helpers.service import make_credential
 from tests.conftest import REPO, LiveEmulator
 from tests.factory import make_dataset
 

@@ -1,5 +1,6 @@
-"""helpers.auth: token renewal, the emulator credential, the Azure credentials, and the
-workshop app that helpers.emulator provisions (against a real emulator process, auth on)."""
+"""helpers.auth and helpers.service: token renewal, the emulator credential, the Azure
+credentials, and the workshop app that helpers.emulator.identity provisions (against a
+real emulator process, auth on)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,10 @@ from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import AzureCliCredential, ClientSecretCredential, DefaultAzureCredential
 
-from helpers.auth import (
-    DICOM_SCOPE,
-    BearerTokenAuth,
-    EmulatorCredential,
-    azure_credential,
-    make_auth,
-    make_credential,
-)
+from helpers.auth import DICOM_SCOPE, BearerTokenAuth, EmulatorCredential, azure_credential
 from helpers.config import Secret, Settings
-from helpers.emulator import WORKSHOP_APP_FILE, ensure_workshop_app
+from helpers.emulator.identity import WORKSHOP_APP_FILE, ensure_workshop_app
+from helpers.service import make_auth, make_credential
 from tests.conftest import LiveEmulator
 
 AZURE_URL = "https://ws-dicom.dicom.azurehealthcareapis.com"

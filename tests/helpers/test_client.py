@@ -1,4 +1,4 @@
-"""make_client against a real emulator process started by helpers.emulator."""
+"""make_client against a real emulator process started by helpers.emulator.process."""
 
 from __future__ import annotations
 
@@ -15,16 +15,12 @@ import requests
 from requests.auth import AuthBase
 
 from helpers import samples
-from helpers.auth import BearerTokenAuth, EmulatorCredential, make_auth
-from helpers.client import make_client, make_session, service_url, store_files
+from helpers.auth import BearerTokenAuth, EmulatorCredential
+from helpers.client import make_client, make_session, store_files
 from helpers.config import Settings
-from helpers.emulator import (
-    PID_FILE,
-    emulator_cli,
-    ensure_emulator,
-    is_running,
-    stop_emulator,
-)
+from helpers.emulator.identity import emulator_cli
+from helpers.emulator.process import PID_FILE, ensure_emulator, is_running, stop_emulator
+from helpers.service import make_auth, service_url
 
 pytestmark = pytest.mark.live
 

@@ -1,49 +1,14 @@
-"""The display pipeline on small synthetic images with known values, and the plots."""
+"""The display pipeline on small synthetic images with known values."""
 
 from __future__ import annotations
 
-import io
-
-import matplotlib
 import numpy as np
 import pytest
-from PIL import Image
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
+from pydicom.dataset import Dataset
 
 from helpers import render
 from helpers.render import Window, file_windows, to_display
-
-matplotlib.use("Agg")
-
-
-def image(pixels: np.ndarray, photometric: str = "MONOCHROME2", **attributes: object,
-          ) -> Dataset:
-    """An in-memory image instance holding ``pixels`` (frames first when 3-D gray)."""
-    ds = Dataset()
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    colour = photometric in ("RGB", "YBR_FULL")
-    frames = pixels.ndim == (4 if colour else 3)
-    ds.Rows, ds.Columns = pixels.shape[1:3] if frames else pixels.shape[:2]
-    if frames:
-        ds.NumberOfFrames = pixels.shape[0]
-    ds.SamplesPerPixel = 3 if colour else 1
-    if colour:
-        ds.PlanarConfiguration = 0
-    ds.PhotometricInterpretation = photometric
-    ds.BitsAllocated = ds.BitsStored = pixels.dtype.itemsize * 8
-    ds.HighBit = ds.BitsStored - 1
-    ds.PixelRepresentation = 1 if pixels.dtype.kind == "i" else 0
-    ds.PixelData = pixels.tobytes()
-    for keyword, value in attributes.items():
-        setattr(ds, keyword, value)
-    return ds
-
-
-def ramp() -> np.ndarray:
-    """Stored values 0, 10, ..., 150 in a 4x4 image."""
-    return (np.arange(16, dtype=np.uint16) * 10).reshape(4, 4)
+from tests.helpers.images import five_frames, image, ramp
 
 
 class TestWindow:
@@ -139,24 +104,13 @@ class TestColour:
             to_display(ds)
 
 
-class TestFramesAndPlots:
-    def frames(self) -> Dataset:
-        pixels = np.stack([np.full((3, 3), k * 100, np.uint16) for k in range(5)])
-        pixels[:, 0, 0] = 0
-        return image(pixels, WindowCenter=200, WindowWidth=400)
-
+class TestFrames:
     def test_frame_index_selects_the_frame(self) -> None:
-        ds = self.frames()
+        ds = five_frames()
         assert render.number_of_frames(ds) == 5
         assert to_display(ds, frame=0)[1, 1] == 0
         assert to_display(ds, frame=4)[1, 1] == 1
         assert 0 < to_display(ds, frame=2)[1, 1] < 1
-
-    def test_montage_shows_every_frame(self) -> None:
-        fig = render.montage(self.frames())
-        shown = [ax for ax in fig.axes if ax.images]
-        assert len(shown) == 5
-        assert [ax.get_title() for ax in shown] == ["1", "2", "3", "4", "5"]
 
     def test_slices_are_sorted_along_the_normal(self) -> None:
         slices = []
@@ -167,32 +121,24 @@ class TestFramesAndPlots:
         assert [ds.ImagePositionPatient[2] for ds in render.sort_slices(slices)] == [
             -5.0, 2.5, 10.0]
 
-    def test_slider_has_a_widget_and_a_static_picture(self) -> None:
-        slider = render.frame_slider(self.frames())
-        bundle = slider._repr_mimebundle_()
-        assert "application/vnd.jupyter.widget-view+json" in bundle
-        middle = np.asarray(Image.open(io.BytesIO(bundle["image/png"])))
-        assert slider.slider.value == 3 and abs(int(middle[1, 1]) - 128) <= 1
-        slider.slider.value = 5
-        last = np.asarray(Image.open(io.BytesIO(slider.image.value)))
-        assert last[1, 1] == 255 and slider.label.value == "5/5"
+    def test_frames_of_an_instance_and_of_a_series(self) -> None:
+        ds = five_frames()
+        assert render.frames_of(ds) == [(ds, i) for i in range(5)]
+        low, high = (image(ramp(), ImagePositionPatient=[0, 0, z],
+                           ImageOrientationPatient=[1, 0, 0, 0, 1, 0]) for z in (1.0, 2.0))
+        assert render.frames_of([high, low]) == [(low, 0), (high, 0)]
 
-    def test_slider_without_file_window_scales_all_frames_alike(self) -> None:
+    def test_shared_window_spans_every_frame_when_the_file_has_none(self) -> None:
         pixels = np.stack([np.full((2, 2), k, np.uint16) for k in (0, 50, 100)])
-        slider = render.frame_slider(image(pixels))
-        values = [np.asarray(Image.open(io.BytesIO(png)))[0, 0] for png in slider.pngs]
-        assert values == [0, 128, 255]
+        frames = render.frames_of(image(pixels))
+        window = render.shared_window(frames)
+        assert isinstance(window, Window) and (window.center, window.width) == (50, 100)
+        # Each frame alone is constant; through the shared window they differ.
+        assert [to_display(ds, i, window)[0, 0] for ds, i in frames] == [0, 0.5, 1]
 
-    def test_show_uses_fixed_display_range_and_pixel_aspect(self) -> None:
-        ds = image(ramp(), PixelSpacing=[2, 1])
-        ax = render.show(ds, window=(80, 100))
-        shown = ax.images[0]
-        assert shown.get_clim() == (0, 1)
-        assert ax.get_aspect() == 2.0
-
-    def test_show_images_decodes_encoded_pictures(self) -> None:
-        png = render.to_png(np.array([[0.0, 1.0]]))
-        fig = render.show_images({"server": png, "client": np.array([[0.0, 1.0]])})
-        first = fig.axes[0].images[0].get_array()
-        assert first.tolist() == [[0, 1]]
-        assert [ax.get_title() for ax in fig.axes] == ["server", "client"]
+    def test_shared_window_keeps_a_file_window_or_a_given_one(self) -> None:
+        frames = render.frames_of(five_frames())
+        assert render.shared_window(frames) is None  # to_display uses the file's window
+        assert render.shared_window(frames, window=1) == 1
+        rgb = image(np.zeros((1, 1, 3), np.uint8), "RGB")
+        assert render.shared_window(render.frames_of(rgb)) is None
