@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= .dicom-emulator
 
-.PHONY: lab test demo serve lint bench reset clean
+.PHONY: lab test test-fast demo serve lint bench reset clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,11 +26,16 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
 	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
 
-test: $(STAMP) $(NEWMAN)  ## lint, then every test, then the notebooks (nbval, fresh emulator, auth on)
+test: $(STAMP) $(NEWMAN)  ## lint and types, then every test, then the notebooks (nbval, fresh emulator, auth on)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
 	$(BIN)/python tools/check_notebooks.py
+
+test-fast: $(STAMP)  ## the edit loop: lint and the tests that start no process and never wait
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not live and not slow"
 
 demo: $(STAMP)  ## execute every notebook into build/ (.ipynb and .html with images)
 	$(BIN)/python tools/build_demo.py --out build
@@ -40,6 +45,7 @@ serve: $(STAMP)  ## the emulator in the foreground
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)  ## benchmarks (never part of the tests)
 	$(BIN)/python -m bench
