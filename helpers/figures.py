@@ -226,7 +226,9 @@ def plot_timeline(entries: Sequence[ChangeFeedEntry], ax: Axes | None = None) ->
     for entry in entries:
         count += {ChangeFeedAction.CREATE: 1, ChangeFeedAction.DELETE: -1}.get(entry.action, 0)
         counts.append(count)
-    ax.step(times, counts, where="post", color="0.5", linewidth=1, label="instances")
+    # matplotlib's stubs leave out datetimes, which its date converter takes.
+    ax.step(times, counts, where="post", color="0.5", linewidth=1,  # type: ignore[arg-type]
+            label="instances")
     for action, (colour, marker) in _MARKERS.items():
         points = [(t, c) for t, c, e in zip(times, counts, entries, strict=True)
                   if e.action == action]

@@ -122,18 +122,21 @@ def _colour(stored: np.ndarray, ds: Dataset, photometric: str) -> np.ndarray:
     if photometric == "PALETTE COLOR":
         rgb = apply_color_lut(stored, ds)
         bits = int(ds.RedPaletteColorLookupTableDescriptor[2])
-        return (rgb / (2**bits - 1)).astype(np.float32)
+        palette: np.ndarray = (rgb / (2**bits - 1)).astype(np.float32)
+        return palette
     if photometric in ("YBR_FULL", "YBR_FULL_422"):
         stored = convert_color_space(stored, "YBR_FULL", "RGB")
     # YBR_RCT and YBR_ICT (JPEG 2000) come out of the decoder as RGB already.
-    return (stored / (2 ** int(ds.BitsStored) - 1)).clip(0, 1).astype(np.float32)
+    colour: np.ndarray = (stored / (2 ** int(ds.BitsStored) - 1)).clip(0, 1).astype(np.float32)
+    return colour
 
 
 def _voi(values: np.ndarray, ds: Dataset, window: WindowChoice) -> np.ndarray:
     if window is None and ds.get("VOILUTSequence"):
         out = apply_voi(values, ds)
         bits = int(ds.VOILUTSequence[0].LUTDescriptor[2])
-        return np.clip(out / (2**bits - 1), 0, 1)
+        mapped: np.ndarray = np.clip(out / (2**bits - 1), 0, 1)
+        return mapped
     chosen = _resolve_window(values, ds, window)
     if chosen is None:  # nothing to window with: constant image
         return np.zeros(values.shape)
@@ -149,7 +152,8 @@ def _voi(values: np.ndarray, ds: Dataset, window: WindowChoice) -> np.ndarray:
     # apply_windowing maps into the output range of the modality LUT; the images of
     # -inf and +inf are that range's ends, whatever the VOI LUT function.
     low, high = apply_windowing(np.array([-np.inf, np.inf]), voi)
-    return np.clip((out - low) / (high - low), 0, 1)
+    windowed: np.ndarray = np.clip((out - low) / (high - low), 0, 1)
+    return windowed
 
 
 def _resolve_window(values: np.ndarray, ds: Dataset, window: WindowChoice) -> Window | None:

@@ -33,7 +33,8 @@ def ct_hounsfield(k: int) -> np.ndarray:
     y, x = np.mgrid[-1:1:n * 1j, -1:1:n * 1j]
 
     def ellipse(cx: float, cy: float, rx: float, ry: float) -> np.ndarray:
-        return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
+        inside: np.ndarray = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
+        return inside
 
     def ellipsoid(cx: float, cy: float, cz: float, rx: float, ry: float,
                   rz: float) -> np.ndarray:
