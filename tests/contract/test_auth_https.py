@@ -18,8 +18,9 @@ from dicomweb_client.session_utils import create_session_from_auth
 
 from helpers.auth import DICOM_SCOPE, BearerTokenAuth, make_credential
 from helpers.config import Secret, Settings
-from tests.conftest import REPO, LiveEmulator
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.live_emulator import LiveEmulator
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.live
 

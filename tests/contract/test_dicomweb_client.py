@@ -18,7 +18,7 @@ from pydicom.data import get_testdata_file
 from pydicom.uid import generate_uid
 from requests import HTTPError
 
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
 
 pytestmark = pytest.mark.live
 

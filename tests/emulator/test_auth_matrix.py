@@ -22,7 +22,7 @@ from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.identity.enforcement import required_action
 from dicom_emulator.routes import dicom_routes
 from dicom_emulator.web.versions import API_PREFIXES
-from tests.tokens import claims_for, forged, get_token, identity_of, new_app, sign
+from tests.support.tokens import claims_for, forged, get_token, identity_of, new_app, sign
 
 # Values for the path parameters of the URL table; anything else gets "1".
 PATH_VALUES = {"study": "1.2.3", "series": "1.2.3.4", "instance": "1.2.3.4.5", "frames": "1",

@@ -6,7 +6,8 @@ import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
-from tests.emulator.eqt_support import (
+from tests.support.datasets import make_dataset, make_instance
+from tests.support.extended_query_tags import (
     add_and_wait,
     add_tags,
     instance_count,
@@ -16,7 +17,6 @@ from tests.emulator.eqt_support import (
     value_rows,
     wait_for_operation,
 )
-from tests.factory import make_dataset, make_instance
 
 AGE = {"path": "PatientAge", "level": "Study"}
 

@@ -18,21 +18,24 @@ from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.features.retrieve.endpoint import INVALID_FRAMES, SINGLE_PART_ONE_FRAME
 from dicom_emulator.features.retrieve.negotiation import NOT_ACCEPTABLE_HEADERS
 from dicom_emulator.features.retrieve.transcode import FILE_TOO_BIG
-from tests.emulator.wado import (
-    EVRLE,
-    J2K_LOSSLESS,
+from tests.support.datasets import make_dataset
+from tests.support.headers import (
+    EXPLICIT_VR_LITTLE_ENDIAN,
+    JPEG_2000_LOSSLESS,
+    MULTIPART_JP2,
+    MULTIPART_OCTET_STREAM,
+)
+from tests.support.wado import (
     Stored,
     get_without_accept,
     split_multipart,
     store_dataset,
     store_testdata,
 )
-from tests.factory import make_dataset
 
-MP_OCTET = 'multipart/related; type="application/octet-stream"'
-ORIGINAL = {"Accept": MP_OCTET + "; transfer-syntax=*"}
-NATIVE = {"Accept": MP_OCTET}
-JP2 = {"Accept": 'multipart/related; type="image/jp2"'}
+ORIGINAL = {"Accept": MULTIPART_OCTET_STREAM + "; transfer-syntax=*"}
+NATIVE = {"Accept": MULTIPART_OCTET_STREAM}
+JP2 = {"Accept": MULTIPART_JP2}
 
 
 def frames(http: TestClient, stored: Stored, numbers: str, headers: dict[str, str]
@@ -59,7 +62,7 @@ def test_native_multiframe_frames_in_requested_order(http: TestClient) -> None:
     # Implicit to explicit VR does not change the bytes, only the label.
     default, types = frames(http, stored, "3,1,15,3", NATIVE)
     assert default == bodies
-    assert set(types) == {f"application/octet-stream; transfer-syntax={EVRLE}"}
+    assert set(types) == {f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"}
 
 
 @pytest.mark.parametrize("name", ["CT_small.dcm", "SC_ybr_full_422_uncompressed.dcm"])
@@ -67,7 +70,7 @@ def test_single_frame_instance(http: TestClient, name: str) -> None:
     stored = store_testdata(http, name)  # 16-bit grey; subsampled 4:2:2 colour
     (body,), (content_type,) = frames(http, stored, "1", ORIGINAL)
     assert body == stored.dataset().PixelData
-    assert content_type == f"application/octet-stream; transfer-syntax={EVRLE}"
+    assert content_type == f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"
 
 
 def test_big_endian_frames(http: TestClient) -> None:
@@ -77,7 +80,7 @@ def test_big_endian_frames(http: TestClient) -> None:
     assert original == source.PixelData  # as stored: big endian words
     (converted,), (content_type,) = frames(http, stored, "1", NATIVE)
     assert converted == native(source.pixel_array)
-    assert content_type.endswith(EVRLE)
+    assert content_type.endswith(EXPLICIT_VR_LITTLE_ENDIAN)
 
 
 def test_one_bit_frames_that_do_not_start_on_a_byte(http: TestClient) -> None:
@@ -106,14 +109,14 @@ def test_encapsulated_frames_as_stored_and_decoded(http: TestClient, name: str) 
         f"application/octet-stream; transfer-syntax={source.file_meta.TransferSyntaxUID}"}
     decoded, types = frames(http, stored, ",".join(map(str, numbers)), NATIVE)
     assert decoded == [native(source.pixel_array[n - 1]) for n in numbers]
-    assert set(types) == {f"application/octet-stream; transfer-syntax={EVRLE}"}
+    assert set(types) == {f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"}
 
 
 @pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm"])
 def test_jpeg_2000_frames_decode_to_the_same_pixels(http: TestClient, name: str) -> None:
     stored = store_testdata(http, name)
     (body,), (content_type,) = frames(http, stored, "1", JP2)
-    assert content_type == f"image/jp2; transfer-syntax={J2K_LOSSLESS}"
+    assert content_type == f"image/jp2; transfer-syntax={JPEG_2000_LOSSLESS}"
     pixels = stored.dataset().pixel_array
     np.testing.assert_array_equal(openjpeg.decode(body).reshape(pixels.shape), pixels)
 
@@ -170,7 +173,8 @@ def test_single_part_frame(http: TestClient, instance: Stored) -> None:
 
 
 @pytest.mark.parametrize("accept", [
-    "", "application/dicom", "image/jp2", MP_OCTET + f"; transfer-syntax={J2K_LOSSLESS}",
+    "", "application/dicom", "image/jp2",
+    f"{MULTIPART_OCTET_STREAM}; transfer-syntax={JPEG_2000_LOSSLESS}",
 ])
 def test_unacceptable_is_406(http: TestClient, instance: Stored, accept: str) -> None:
     response = http.get(f"{instance.url}/frames/1", headers={"Accept": accept})
@@ -233,8 +237,8 @@ def test_unknown_instance_or_bad_uid(http: TestClient, instance: Stored) -> None
 def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
     from dicomweb_client import DICOMwebClient
 
-    from tests.emulator.wado import testdata_dataset, with_new_uids
-    from tests.factory import to_bytes
+    from tests.support.datasets import to_bytes
+    from tests.support.wado import testdata_dataset, with_new_uids
 
     client = DICOMwebClient(f"{live_emulator}/v2")
     ds = dcmread(BytesIO(to_bytes(with_new_uids(testdata_dataset("SC_rgb_rle_2frame.dcm")))))
@@ -245,7 +249,8 @@ def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
     assert client.retrieve_instance_frames(*uids, frame_numbers=[2, 1]) == [
         compressed[1], compressed[0]]
     decoded = client.retrieve_instance_frames(
-        *uids, frame_numbers=[1], media_types=(("application/octet-stream", EVRLE),))
+        *uids, frame_numbers=[1],
+        media_types=(("application/octet-stream", EXPLICIT_VR_LITTLE_ENDIAN),))
     assert decoded == [native(ds.pixel_array[0])]
 
 
@@ -262,7 +267,7 @@ def test_damaged_files_never_give_5xx(http: TestClient, damage: str) -> None:
                          bytes(range(256)) * 8)
         for suffix, accept in [("/frames/1", ORIGINAL["Accept"]), ("/frames/1", NATIVE["Accept"]),
                                ("/rendered", "image/png"), ("", "application/dicom"),
-                               ("", f"application/dicom; transfer-syntax={J2K_LOSSLESS}")]:
+                               ("", f"application/dicom; transfer-syntax={JPEG_2000_LOSSLESS}")]:
             response = http.get(stored.url + suffix, headers={"Accept": accept})
             # Streaming the stored bytes as they are is fine; decoding them is not.
             assert response.status_code < 500, (name, suffix, accept, response.text)

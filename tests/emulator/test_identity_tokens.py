@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.identity.tokens import AUDIENCE, SCOPE
-from tests.tokens import (
+from tests.support.tokens import (
     claims_for,
     forged,
     get_token,

@@ -15,12 +15,13 @@ from dicom_emulator.features.retrieve.negotiation import (
     parse_accept_values,
 )
 
-EVRLE = "1.2.840.10008.1.2.1"
-J2K = "1.2.840.10008.1.2.4.90"
-DICOM = "application/dicom"
-OCTET = "application/octet-stream"
-MP_DICOM = 'multipart/related; type="application/dicom"'
-MP_OCTET = 'multipart/related; type="application/octet-stream"'
+# Short names keep each case of the tables below on one line.
+from tests.support.headers import DICOM
+from tests.support.headers import EXPLICIT_VR_LITTLE_ENDIAN as EVRLE
+from tests.support.headers import JPEG_2000_LOSSLESS as J2K
+from tests.support.headers import MULTIPART_DICOM as MP_DICOM
+from tests.support.headers import MULTIPART_OCTET_STREAM as MP_OCTET
+from tests.support.headers import OCTET_STREAM as OCTET
 
 STUDY, SERIES = Resource.STUDY, Resource.SERIES
 INSTANCE, FRAMES = Resource.INSTANCE, Resource.FRAMES

@@ -11,7 +11,7 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from tests.emulator.eqt_support import (
+from tests.support.extended_query_tags import (
     add_tags,
     instance_count,
     paused,

@@ -13,10 +13,9 @@ from pydicom.uid import generate_uid
 
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.index import Index
-from tests.conftest import start_emulator
-from tests.factory import make_instance
-
-SINGLE = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
+from tests.support.datasets import make_instance
+from tests.support.headers import STOW_SINGLE_PART
+from tests.support.live_emulator import start_emulator
 
 
 def test_ready_when_announced_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
@@ -40,7 +39,7 @@ def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
             sop = generate_uid()
             try:
                 response = session.post(f"{url}/v2/studies", data=make_instance(sop=sop),
-                                        headers=SINGLE, timeout=5)
+                                        headers=STOW_SINGLE_PART, timeout=5)
             except requests.ConnectionError:
                 return
             if response.status_code == 200:
@@ -83,7 +82,8 @@ def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
 def test_startup_removes_orphans_and_spooled_leftovers(tmp_path: Path) -> None:
     settings = EmulatorSettings(data_dir=tmp_path)
     process, url = start_emulator(tmp_path, "--auth", "off")
-    stored = requests.post(f"{url}/v2/studies", data=make_instance(), headers=SINGLE, timeout=5)
+    stored = requests.post(f"{url}/v2/studies", data=make_instance(), headers=STOW_SINGLE_PART,
+                           timeout=5)
     assert stored.status_code == 200
     process.terminate()
     process.wait(timeout=10)

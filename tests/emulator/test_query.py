@@ -14,10 +14,8 @@ from dicom_emulator.dicom.attributes import Level
 from dicom_emulator.dicom.matching import Condition
 from dicom_emulator.storage import search as storage_search
 from dicom_emulator.storage.search import Criterion, IndexColumn
-from tests.factory import make_instance
-
-DICOM_JSON = {"Accept": "application/dicom+json"}
-SINGLE = {**DICOM_JSON, "Content-Type": "application/dicom"}
+from tests.support.datasets import make_instance
+from tests.support.headers import ACCEPT_DICOM_JSON, STOW_SINGLE_PART
 
 STUDY_UID, SERIES_UID, SOP_UID = "0020000D", "0020000E", "00080018"
 PATIENT_NAME, MODALITY = "00100010", "00080060"
@@ -33,12 +31,12 @@ def first(dataset: dict[str, Any], tag: str) -> Any:
 
 def store(http: TestClient, study: str, series: str, sop: str, **attributes: Any) -> None:
     response = http.post("/v2/studies", content=make_instance(study, series, sop, **attributes),
-                         headers=SINGLE)
+                         headers=STOW_SINGLE_PART)
     assert response.status_code == 200, response.text
 
 
 def search(http: TestClient, url: str, status: int = 200) -> list[dict[str, Any]]:
-    response = http.get(url, headers=DICOM_JSON)
+    response = http.get(url, headers=ACCEPT_DICOM_JSON)
     assert response.status_code == status, response.text
     if status == 204:
         assert response.content == b""
@@ -142,7 +140,7 @@ def test_wildcard_accept_is_fine(http: TestClient, seeded: Seeded, accept: str) 
 @pytest.mark.parametrize("path", ["/v2/studies/1.2.x/series",
                                   "/v2/studies/1.2/series/abc/instances"])
 def test_invalid_path_uid_is_400(http: TestClient, path: str) -> None:
-    response = http.get(path, headers=DICOM_JSON)
+    response = http.get(path, headers=ACCEPT_DICOM_JSON)
     assert response.status_code == 400
     assert response.text.startswith("DICOM Identifier is invalid.")
 
@@ -159,7 +157,7 @@ def test_invalid_path_uid_is_400(http: TestClient, path: str) -> None:
 ])
 def test_bad_queries_are_400_plain_text(http: TestClient, seeded: Seeded, query: str,
                                         message: str) -> None:
-    response = http.get(f"/v2/studies?{query}", headers=DICOM_JSON)
+    response = http.get(f"/v2/studies?{query}", headers=ACCEPT_DICOM_JSON)
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("text/plain")
     assert message in response.text
@@ -167,7 +165,7 @@ def test_bad_queries_are_400_plain_text(http: TestClient, seeded: Seeded, query:
 
 def test_path_uid_given_again_as_filter(http: TestClient, seeded: Seeded) -> None:
     response = http.get(f"/v2/studies/{seeded.a}/series?StudyInstanceUID={seeded.a}",
-                        headers=DICOM_JSON)
+                        headers=ACCEPT_DICOM_JSON)
     assert response.status_code == 400
     assert "cannot specify attribute 'StudyInstanceUID' for the given resource" in response.text
 
@@ -410,15 +408,15 @@ def test_extra_attributes_plug_in_through_components(http: TestClient, tmp_path:
     store(http, study, generate_uid(), generate_uid(), SeriesDescription="coronal",
           ManufacturerModelName="coronal")
     http.app.state.components.query_attributes = lambda: [SeriesDescriptionTag()]
-    response = http.get("/v2/series?SeriesDescription=axial", headers=DICOM_JSON)
+    response = http.get("/v2/series?SeriesDescription=axial", headers=ACCEPT_DICOM_JSON)
     assert response.status_code == 200
     assert response.headers["erroneous-dicom-attributes"] == "SeriesDescription"
     (found,) = response.json()
     assert (first(found, SERIES_UID), first(found, "0008103E")) == (series, "axial")
-    response = http.get("/v2/studies?SeriesDescription=axial", headers=DICOM_JSON)
+    response = http.get("/v2/studies?SeriesDescription=axial", headers=ACCEPT_DICOM_JSON)
     assert response.status_code == 400  # a series-level tag is not queryable on /studies
     http.app.state.components.query_attributes = lambda: [SeriesDescriptionTag(query_disabled=True)]
-    response = http.get("/v2/series?SeriesDescription=axial", headers=DICOM_JSON)
+    response = http.get("/v2/series?SeriesDescription=axial", headers=ACCEPT_DICOM_JSON)
     assert (response.status_code, response.text) == (
         400, "Query is disabled on specified attribute 'SeriesDescription'.")
 
@@ -432,7 +430,7 @@ SAMPLE_SOP = "1.2.826.0.1.3680043.8.498.47359123102728459884412887463296905395" 
 
 def test_azure_tutorial_searches(http: TestClient, azure_samples: dict[str, Path]) -> None:
     for path in azure_samples.values():
-        response = http.post("/v2/studies", content=path.read_bytes(), headers=SINGLE)
+        response = http.post("/v2/studies", content=path.read_bytes(), headers=STOW_SINGLE_PART)
         assert response.status_code in (200, 202), response.text
     s, se, sop = SAMPLE_STUDY, SAMPLE_SERIES, SAMPLE_SOP
     calls = [

@@ -20,8 +20,8 @@ from dicom_emulator.features.retrieve.negotiation import (
     NOT_ACCEPTABLE_HEADERS,
 )
 from dicom_emulator.features.retrieve.render import RENDER_FILE_TOO_LARGE
-from tests.emulator.wado import Stored, get_without_accept, store_dataset, store_testdata
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.wado import Stored, get_without_accept, store_dataset, store_testdata
 
 PNG = {"Accept": "image/png"}
 RENDER_FAILED = (

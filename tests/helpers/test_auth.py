@@ -25,7 +25,7 @@ from helpers.auth import (
 )
 from helpers.config import Secret, Settings
 from helpers.emulator import WORKSHOP_APP_FILE, ensure_workshop_app
-from tests.conftest import LiveEmulator
+from tests.support.live_emulator import LiveEmulator
 
 AZURE_URL = "https://ws-dicom.dicom.azurehealthcareapis.com"
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from helpers import samples
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from tests.workshop.conftest import WorkshopEmulator
 
 POSTMAN = REPO / "postman"
