@@ -1,7 +1,10 @@
-"""Fixtures shared by every test: emulator settings and an in-process app.
+"""Fixtures shared by every test: emulator settings, an in-process app, the test tiers.
 
 The live-emulator fixtures (real processes) are in ``tests/support/live_emulator.py``,
-registered here as a plugin.
+registered here as a plugin, which also puts the tests that use them in the ``live`` tier.
+Two markers split the suite (``pyproject.toml``): ``live`` (starts an emulator process) and
+``slow`` (real-time waits, external tools). ``pytest -m "not live and not slow"`` is the
+edit loop, and still has every feature's in-process HTTP tests.
 """
 
 from __future__ import annotations

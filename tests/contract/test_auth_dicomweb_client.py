@@ -48,6 +48,7 @@ def _client(live: LiveEmulator, app: dict[str, str]) -> tuple[DICOMwebClient, Be
     return DICOMwebClient(url=f"{live.url}/v2", session=create_session_from_auth(auth)), auth
 
 
+@pytest.mark.slow  # it works through two token lifetimes, in real time
 def test_a_session_outlives_several_tokens(short_tokens: LiveEmulator) -> None:
     client, auth = _client(short_tokens, _app(short_tokens, "long-session", "DICOM Data Owner"))
     study = generate_uid()

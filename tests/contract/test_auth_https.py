@@ -115,6 +115,7 @@ def test_without_https_the_helpers_say_how_to_enable_it(live_emulator_auth: Live
         make_credential(settings)
 
 
+@pytest.mark.slow  # a graceful shutdown that closes an idle TLS connection takes seconds
 def test_shutdown_with_an_idle_https_client(tmp_path: Path) -> None:
     """An idle TLS keep-alive connection must not hold SIGTERM up (asyncio waits 30 s)."""
     process = subprocess.Popen(

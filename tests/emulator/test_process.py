@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from pydicom.uid import generate_uid
 
@@ -16,6 +17,8 @@ from dicom_emulator.storage.index import Index
 from tests.support.datasets import make_instance
 from tests.support.headers import STOW_SINGLE_PART
 from tests.support.live_emulator import start_emulator
+
+pytestmark = pytest.mark.live
 
 
 def test_ready_when_announced_and_exits_zero_on_sigterm(tmp_path: Path) -> None:

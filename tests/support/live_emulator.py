@@ -3,7 +3,8 @@
 Every test that starts ``python -m dicom_emulator serve`` goes through ``running_emulator``
 (or a fixture built on it), so that a process is always stopped, even when the test fails.
 Tests that ask for one of ``LIVE_FIXTURES`` are put in the ``live`` tier automatically
-(``tests/conftest.py``); tests that start a process some other way carry the marker.
+(``pytest_collection_modifyitems`` below); tests that start a process some other way carry
+the marker themselves.
 
 Registered as a plugin by ``tests/conftest.py``.
 """
@@ -73,3 +74,10 @@ def live_emulator_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Liv
 # The shared fixtures that start an emulator process: these two, and the workshop's
 # (tests/workshop/conftest.py). Fixtures local to one test module are covered by its marker.
 LIVE_FIXTURES = frozenset({"live_emulator", "live_emulator_auth", "workshop_emulator"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for a live-emulator fixture is in the ``live`` tier, marked or not."""
+    for item in items:
+        if LIVE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)

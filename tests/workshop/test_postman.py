@@ -130,6 +130,7 @@ def _run_newman(emulator: WorkshopEmulator, report: Path) -> subprocess.Complete
     return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=240)
 
 
+@pytest.mark.slow
 def test_newman_runs_the_collection_green_twice(workshop_emulator: WorkshopEmulator,
                                                 collection: dict[str, Any],
                                                 tmp_path: Path) -> None:
