@@ -18,8 +18,8 @@ from tests.support.extended_query_tags import (
     store,
     value_rows,
     wait_for_operation,
-    wait_until,
 )
+from tests.support.polling import wait_until
 
 
 def test_running_then_done_in_both_versions(http: TestClient) -> None:

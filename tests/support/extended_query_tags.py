@@ -77,10 +77,3 @@ def paused(reindexer: Reindexer) -> Iterator[threading.Semaphore]:
     finally:
         reindexer.before_batch = lambda: None
         gate.release(1000)
-
-
-def wait_until(condition: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
