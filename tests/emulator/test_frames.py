@@ -15,9 +15,6 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.features.retrieve.endpoint import INVALID_FRAMES, SINGLE_PART_ONE_FRAME
-from dicom_emulator.features.retrieve.negotiation import NOT_ACCEPTABLE_HEADERS
-from dicom_emulator.features.retrieve.transcode import FILE_TOO_BIG
 from tests.support.datasets import make_dataset
 from tests.support.headers import (
     EXPLICIT_VR_LITTLE_ENDIAN,
@@ -36,6 +33,13 @@ from tests.support.wado import (
 ORIGINAL = {"Accept": MULTIPART_OCTET_STREAM + "; transfer-syntax=*"}
 NATIVE = {"Accept": MULTIPART_OCTET_STREAM}
 JP2 = {"Accept": MULTIPART_JP2}
+
+# The service's words (DicomCoreResource.resx at microsoft/dicom-server eeefbe4), spelled out
+# here so that the emulator's copies are checked against them.
+NOT_ACCEPTABLE_HEADERS = "The request headers are not acceptable"  # NotAcceptableHeaders
+INVALID_FRAMES = (  # InvalidFramesValue
+    "The specified frames value is not valid. At least one frame must be present, and all "
+    "requested frames must have value greater than 0.")
 
 
 def frames(http: TestClient, stored: Stored, numbers: str, headers: dict[str, str]
@@ -139,7 +143,10 @@ def test_transcoding_limit(settings: EmulatorSettings) -> None:
     with TestClient(create_app(dataclasses.replace(settings, max_transcode_bytes=100))) as http:
         stored = store_testdata(http, "MR_small_RLE.dcm")
         response = http.get(f"{stored.url}/frames/1", headers=NATIVE)
-        assert (response.status_code, response.text) == (406, FILE_TOO_BIG.format(100))
+        assert (response.status_code, response.text) == (  # RetrieveServiceFileTooBig
+            406, "Requested DICOM instance size is above the supported limit of 100. The entire "
+                 "instance can be retrieved with the original transfer syntax by specifying "
+                 "'transfer-syntax=*' in the Accept header.")
         assert http.get(f"{stored.url}/frames/1", headers=ORIGINAL).status_code == 200
 
 
@@ -169,7 +176,9 @@ def test_single_part_frame(http: TestClient, instance: Stored) -> None:
     assert response.content == frames(http, instance, "2", ORIGINAL)[0][0]
     several = http.get(f"{instance.url}/frames/1,2",
                        headers={"Accept": "application/octet-stream; transfer-syntax=*"})
-    assert (several.status_code, several.text) == (400, SINGLE_PART_ONE_FRAME)
+    assert (several.status_code, several.text) == (  # SinglePartSupportedForSingleFrame
+        400, "The accept header is supported for single frame retrieval, use multi-part accept "
+             "header instead.")
 
 
 @pytest.mark.parametrize("accept", [
