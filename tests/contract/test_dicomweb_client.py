@@ -127,7 +127,7 @@ def test_metadata_at_every_level(client: DICOMwebClient, study: dict) -> None:
     assert "7FE00010" not in metadata  # bulk data is left out, as on Azure
 
 
-def test_frames(client: DICOMwebClient, study: dict) -> None:
+def test_frames_come_back_as_the_stored_pixel_bytes(client: DICOMwebClient, study: dict) -> None:
     frames = client.retrieve_instance_frames(
         study["study"], study["multiframe_series"], study["multiframe"].SOPInstanceUID,
         frame_numbers=[1, 3])
@@ -135,7 +135,8 @@ def test_frames(client: DICOMwebClient, study: dict) -> None:
     assert frames == [expected[0].tobytes(), expected[2].tobytes()]
 
 
-def test_rendered(client: DICOMwebClient, study: dict) -> None:
+def test_rendered_instance_and_frame_come_as_the_image_type_asked_for(
+        client: DICOMwebClient, study: dict) -> None:
     first = study["instances"][0]
     jpeg = client.retrieve_instance_rendered(study["study"], study["series"],
                                              first.SOPInstanceUID, media_types=("image/jpeg",))
