@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from io import BytesIO
 
 import numpy as np
 import openjpeg
 import pytest
-from pydicom import dcmread
 from pydicom.encaps import generate_frames
 from pydicom.pixels.utils import pack_bits
 from pydicom.uid import generate_uid
@@ -240,27 +238,6 @@ def test_unknown_instance_or_bad_uid(http: TestClient, instance: Stored) -> None
         404, "The specified instance cannot be found.")
     response = http.get(f"{instance.series_url}/instances/1.x/frames/1", headers=ORIGINAL)
     assert response.status_code == 400
-
-
-@pytest.mark.live
-def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
-    from dicomweb_client import DICOMwebClient
-
-    from tests.support.datasets import to_bytes
-    from tests.support.wado import testdata_dataset, with_new_uids
-
-    client = DICOMwebClient(f"{live_emulator}/v2")
-    ds = dcmread(BytesIO(to_bytes(with_new_uids(testdata_dataset("SC_rgb_rle_2frame.dcm")))))
-    client.store_instances([ds])
-    uids = (ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
-    compressed = list(generate_frames(ds.PixelData, number_of_frames=2))
-    # The default Accept is multipart/related; type="*/*": frames as stored.
-    assert client.retrieve_instance_frames(*uids, frame_numbers=[2, 1]) == [
-        compressed[1], compressed[0]]
-    decoded = client.retrieve_instance_frames(
-        *uids, frame_numbers=[1],
-        media_types=(("application/octet-stream", EXPLICIT_VR_LITTLE_ENDIAN),))
-    assert decoded == [native(ds.pixel_array[0])]
 
 
 @pytest.mark.filterwarnings("ignore:End of file reached before delimiter")

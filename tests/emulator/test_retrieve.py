@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -375,35 +374,3 @@ def test_metadata_not_found(http: TestClient, instance: Stored) -> None:
                         headers={"Accept": "application/dicom+json"})
     assert (response.status_code, response.text) == (404, "The specified study cannot be found.")
 
-
-# -- the real client against a real emulator process -------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def dicomweb(live_emulator: str) -> Iterator[object]:
-    from dicomweb_client import DICOMwebClient
-
-    yield DICOMwebClient(f"{live_emulator}/v2")
-
-
-@pytest.mark.live
-def test_dicomweb_client_retrieves(dicomweb: object) -> None:
-    from dicomweb_client import DICOMwebClient
-    from requests import HTTPError
-
-    assert isinstance(dicomweb, DICOMwebClient)
-    study, series = generate_uid(), generate_uid()
-    # Read back from Part 10 bytes: a dataset made in memory has no preamble, and
-    # dicomweb-client writes it as it is.
-    datasets = [dcmread(BytesIO(make_instance(study, series))) for _ in range(2)]
-    dicomweb.store_instances(datasets)
-    one = dicomweb.retrieve_instance(study, series, datasets[0].SOPInstanceUID)
-    assert one.SOPInstanceUID == datasets[0].SOPInstanceUID
-    everything = dicomweb.retrieve_study(study, media_types=(("application/dicom", "*"),))
-    assert {d.SOPInstanceUID for d in everything} == {d.SOPInstanceUID for d in datasets}
-    # Without transfer-syntax=* the service refuses to transcode several instances.
-    with pytest.raises(HTTPError) as info:
-        dicomweb.retrieve_study(study)
-    assert info.value.response.status_code == 406
-    metadata = dicomweb.retrieve_series_metadata(study, series)
-    assert len(metadata) == 2

@@ -81,7 +81,8 @@ def store_testdata(http: TestClient, name: str, study: str | None = None) -> Sto
     return store_dataset(http, with_new_uids(dcmread(path), study))
 
 
-def testdata_dataset(name: str) -> Dataset:
+def read_pydicom_test_file(name: str) -> Dataset:
+    """One of the files that ship inside the pydicom wheel, as it is (its own UIDs)."""
     path = get_testdata_file(name)
     assert path is not None, name
     return dcmread(Path(path))
