@@ -1,10 +1,15 @@
-"""Fixtures shared by every test: emulator settings, an in-process app, a live process."""
+"""Fixtures shared by every test: emulator settings, an in-process app, the test tiers.
+
+The live-emulator fixtures (real processes) are in ``tests/support/live_emulator.py``,
+registered here as a plugin, which also puts the tests that use them in the ``live`` tier.
+Two markers split the suite (``pyproject.toml``): ``live`` (starts an emulator process) and
+``slow`` (real-time waits, external tools). ``pytest -m "not live and not slow"`` is the
+edit loop, and still has every feature's in-process HTTP tests.
+"""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,10 +18,9 @@ from starlette.testclient import TestClient
 from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.dicom.reading import use_emulator_reading_policy
 from dicom_emulator.identity.keys import KEY_FILE, load_or_create_signing_key
-from dicom_emulator.launcher import launch
+from tests.support.paths import SHARED_SAMPLES_DIR
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_SAMPLES_DIR = REPO.parent / "shared" / "data" / "azure-samples"
+pytest_plugins = ["tests.support.live_emulator"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,22 +48,6 @@ def azure_samples() -> dict[str, Path]:
     return {p.stem: p for p in sorted(SHARED_SAMPLES_DIR.glob("*.dcm"))}
 
 
-def start_emulator(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``python -m dicom_emulator serve`` on a free port; returns (process, base URL)."""
-    return launch(data_dir, *extra, cwd=REPO)
-
-
-@pytest.fixture(scope="session")
-def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real emulator process (auth off) for the whole session; yields its base URL."""
-    process, url = start_emulator(tmp_path_factory.mktemp("live"), "--auth", "off")
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def signing_key_pem(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """One identity signing key for the session (a new RSA key per test is slow)."""
@@ -83,23 +71,3 @@ def auth_http(auth_settings: EmulatorSettings) -> Iterator[TestClient]:
     with TestClient(create_app(auth_settings), base_url="http://127.0.0.1",
                     client=("127.0.0.1", 50000)) as client:
         yield client
-
-
-@dataclass(frozen=True)
-class LiveEmulator:
-    """A running emulator process: its base URL and its data dir (for the CLI)."""
-
-    url: str
-    data_dir: Path
-
-
-@pytest.fixture(scope="session")
-def live_emulator_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveEmulator]:
-    """A real emulator process with auth on (the default) for the whole session."""
-    data_dir = tmp_path_factory.mktemp("live-auth")
-    process, url = start_emulator(data_dir)
-    try:
-        yield LiveEmulator(url=url, data_dir=data_dir)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import pytest
 
 from helpers.render import to_png
 from tools.build_demo import build
@@ -23,6 +24,7 @@ Both()
 '''
 
 
+@pytest.mark.slow  # starts a Jupyter kernel
 def test_build_executes_and_prefers_pictures_to_widgets(tmp_path: Path) -> None:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",

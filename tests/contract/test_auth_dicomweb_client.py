@@ -17,8 +17,9 @@ from pydicom.uid import generate_uid
 from helpers import make_client
 from helpers.auth import DICOM_SCOPE, BearerTokenAuth, EmulatorCredential
 from helpers.config import Settings
-from tests.conftest import REPO, LiveEmulator, start_emulator
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.live_emulator import LiveEmulator, running_emulator
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.live
 TOKEN_LIFETIME = 3
@@ -28,12 +29,8 @@ TOKEN_LIFETIME = 3
 def short_tokens(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveEmulator]:
     """An emulator whose tokens live 3 seconds, so a test can outlive several."""
     data_dir = tmp_path_factory.mktemp("short-tokens")
-    process, url = start_emulator(data_dir, "--token-lifetime", str(TOKEN_LIFETIME))
-    try:
-        yield LiveEmulator(url=url, data_dir=data_dir)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_emulator(data_dir, "--token-lifetime", str(TOKEN_LIFETIME)) as emulator:
+        yield emulator
 
 
 def _app(live: LiveEmulator, name: str, role: str | None = None) -> dict[str, str]:
@@ -51,6 +48,7 @@ def _client(live: LiveEmulator, app: dict[str, str]) -> tuple[DICOMwebClient, Be
     return DICOMwebClient(url=f"{live.url}/v2", session=create_session_from_auth(auth)), auth
 
 
+@pytest.mark.slow  # it works through two token lifetimes, in real time
 def test_a_session_outlives_several_tokens(short_tokens: LiveEmulator) -> None:
     client, auth = _client(short_tokens, _app(short_tokens, "long-session", "DICOM Data Owner"))
     study = generate_uid()

@@ -19,8 +19,9 @@ from dicomweb_client.session_utils import create_session_from_auth
 from helpers.auth import DICOM_SCOPE, BearerTokenAuth
 from helpers.config import Secret, Settings
 from helpers.service import make_credential
-from tests.conftest import REPO, LiveEmulator
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.live_emulator import LiveEmulator
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.live
 
@@ -115,6 +116,7 @@ def test_without_https_the_helpers_say_how_to_enable_it(live_emulator_auth: Live
         make_credential(settings)
 
 
+@pytest.mark.slow  # a graceful shutdown that closes an idle TLS connection takes seconds
 def test_shutdown_with_an_idle_https_client(tmp_path: Path) -> None:
     """An idle TLS keep-alive connection must not hold SIGTERM up (asyncio waits 30 s)."""
     process = subprocess.Popen(

@@ -15,10 +15,13 @@ import pytest
 from dicomweb_client import DICOMwebClient
 from PIL import Image
 from pydicom.data import get_testdata_file
+from pydicom.encaps import generate_frames
 from pydicom.uid import generate_uid
 from requests import HTTPError
 
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset, make_instance, to_bytes
+from tests.support.headers import EXPLICIT_VR_LITTLE_ENDIAN
+from tests.support.wado import read_pydicom_test_file, with_new_uids
 
 pytestmark = pytest.mark.live
 
@@ -127,7 +130,7 @@ def test_metadata_at_every_level(client: DICOMwebClient, study: dict) -> None:
     assert "7FE00010" not in metadata  # bulk data is left out, as on Azure
 
 
-def test_frames(client: DICOMwebClient, study: dict) -> None:
+def test_frames_come_back_as_the_stored_pixel_bytes(client: DICOMwebClient, study: dict) -> None:
     frames = client.retrieve_instance_frames(
         study["study"], study["multiframe_series"], study["multiframe"].SOPInstanceUID,
         frame_numbers=[1, 3])
@@ -135,7 +138,8 @@ def test_frames(client: DICOMwebClient, study: dict) -> None:
     assert frames == [expected[0].tobytes(), expected[2].tobytes()]
 
 
-def test_rendered(client: DICOMwebClient, study: dict) -> None:
+def test_rendered_instance_and_frame_come_as_the_image_type_asked_for(
+        client: DICOMwebClient, study: dict) -> None:
     first = study["instances"][0]
     jpeg = client.retrieve_instance_rendered(study["study"], study["series"],
                                              first.SOPInstanceUID, media_types=("image/jpeg",))
@@ -145,6 +149,41 @@ def test_rendered(client: DICOMwebClient, study: dict) -> None:
         frame_numbers=[2], media_types=("image/png",))
     image = Image.open(BytesIO(png))
     assert image.format == "PNG" and image.size == (5, 4)
+
+
+def test_compressed_frames_come_as_stored_by_default_and_decoded_on_request(
+        client: DICOMwebClient) -> None:
+    ds = pydicom.dcmread(BytesIO(to_bytes(with_new_uids(
+        read_pydicom_test_file("SC_rgb_rle_2frame.dcm")))))
+    client.store_instances([ds])
+    uids = (ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    compressed = list(generate_frames(ds.PixelData, number_of_frames=2))
+    # The default Accept is multipart/related; type="*/*": frames as stored.
+    assert client.retrieve_instance_frames(*uids, frame_numbers=[2, 1]) == [
+        compressed[1], compressed[0]]
+    decoded = client.retrieve_instance_frames(
+        *uids, frame_numbers=[1],
+        media_types=(("application/octet-stream", EXPLICIT_VR_LITTLE_ENDIAN),))
+    first = ds.pixel_array[0]
+    assert decoded == [first.astype(first.dtype.newbyteorder("<")).tobytes()]
+
+
+def test_part10_files_store_and_come_back_at_every_level(client: DICOMwebClient) -> None:
+    study, series = generate_uid(), generate_uid()
+    # Read back from Part 10 bytes: a dataset made in memory has no preamble, and
+    # dicomweb-client writes it as it is.
+    datasets = [pydicom.dcmread(BytesIO(make_instance(study, series))) for _ in range(2)]
+    client.store_instances(datasets)
+    one = client.retrieve_instance(study, series, datasets[0].SOPInstanceUID)
+    assert one.SOPInstanceUID == datasets[0].SOPInstanceUID
+    everything = client.retrieve_study(study, media_types=ORIGINAL)
+    assert {d.SOPInstanceUID for d in everything} == {d.SOPInstanceUID for d in datasets}
+    # Without transfer-syntax=* the service refuses to transcode several instances.
+    with pytest.raises(HTTPError) as info:
+        client.retrieve_study(study)
+    assert info.value.response.status_code == 406
+    metadata = client.retrieve_series_metadata(study, series)
+    assert len(metadata) == 2
 
 
 def test_compressed_example_round_trips_and_transcodes(client: DICOMwebClient) -> None:

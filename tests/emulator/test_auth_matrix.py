@@ -21,12 +21,13 @@ from starlette.testclient import TestClient
 from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.identity.enforcement import required_action
 from dicom_emulator.routes import dicom_routes
-from dicom_emulator.web.versions import API_PREFIXES
-from tests.tokens import claims_for, forged, get_token, identity_of, new_app, sign
+from tests.support.tokens import claims_for, forged, get_token, identity_of, new_app, sign
 
 # Values for the path parameters of the URL table; anything else gets "1".
 PATH_VALUES = {"study": "1.2.3", "series": "1.2.3.4", "instance": "1.2.3.4.5", "frames": "1",
                "tagPath": "00101010", "operationId": "0123456789abcdef0123456789abcdef"}
+# The service's API versions (spelled out: a prefix the emulator dropped must fail here).
+API_PREFIXES = ("v1.0-prerelease", "v1", "v2")
 CALLERS = ("no token", "expired", "wrong audience", "forged", "no role", "Reader", "Owner")
 
 

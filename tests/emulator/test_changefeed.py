@@ -8,14 +8,13 @@ import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
-from tests.factory import make_instance
-
-SINGLE = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
+from tests.support.datasets import make_instance
+from tests.support.headers import STOW_SINGLE_PART
 
 
 def store(http: TestClient, study: str, series: str, sop: str) -> None:
     response = http.post("/v2/studies", content=make_instance(study, series, sop),
-                         headers=SINGLE)
+                         headers=STOW_SINGLE_PART)
     assert response.status_code == 200, response.text
 
 

@@ -7,9 +7,8 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings
-from tests.factory import make_instance
-
-SINGLE = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
+from tests.support.datasets import make_instance
+from tests.support.headers import STOW_SINGLE_PART
 
 
 @pytest.fixture
@@ -23,7 +22,7 @@ def tree(http: TestClient) -> dict[str, str]:
         (uids["other"], generate_uid(), generate_uid()),
     ]:
         response = http.post("/v2/studies", content=make_instance(study, series, sop),
-                             headers=SINGLE)
+                             headers=STOW_SINGLE_PART)
         assert response.status_code == 200
     return uids
 
@@ -76,7 +75,7 @@ def test_restore_after_delete_succeeds(http: TestClient, tree: dict) -> None:
     url = f"/v2/studies/{tree['study']}/series/{tree['series']}/instances/{tree['sop']}"
     assert http.delete(url).status_code == 204
     again = make_instance(tree["study"], tree["series"], tree["sop"])
-    assert http.post("/v2/studies", content=again, headers=SINGLE).status_code == 200
+    assert http.post("/v2/studies", content=again, headers=STOW_SINGLE_PART).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/v2/studies/abc", "/v2/studies/1.2/series/1.x",

@@ -6,15 +6,15 @@ import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
-from tests.emulator.eqt_support import add_and_wait, add_tags, paused, store, store_dataset
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.extended_query_tags import add_and_wait, add_tags, paused, store, store_dataset
+from tests.support.headers import ACCEPT_DICOM_JSON
 
-DJ = {"Accept": "application/dicom+json"}
 NOT_QUERYABLE = "Invalid query: AttributeId {} is not queryable."
 
 
 def search(http: TestClient, path: str, **params: object) -> list[dict]:
-    response = http.get(f"/v2{path}", params=params, headers=DJ)
+    response = http.get(f"/v2{path}", params=params, headers=ACCEPT_DICOM_JSON)
     assert response.status_code in (200, 204), response.text
     return response.json() if response.status_code == 200 else []
 
@@ -62,13 +62,13 @@ def test_study_tag_matches_at_its_level_and_below(http: TestClient, tagged: dict
     assert uids_of(search(http, "/instances", PatientAge="030y"), "00080018") == {
         tagged["sop1"], tagged["sop2"]}
     nested = http.get(f"/v2/studies/{tagged['study1']}/series", params={"PatientAge": "030Y"},
-                      headers=DJ)
+                      headers=ACCEPT_DICOM_JSON)
     assert nested.status_code == 400
     assert nested.text.startswith(NOT_QUERYABLE.format("PatientAge"))
 
 
 def test_series_tag_is_not_a_study_filter(http: TestClient, tagged: dict) -> None:
-    response = http.get("/v2/studies", params={"SeriesNumber": "1"}, headers=DJ)
+    response = http.get("/v2/studies", params={"SeriesNumber": "1"}, headers=ACCEPT_DICOM_JSON)
     assert response.status_code == 400
     assert response.text.startswith(NOT_QUERYABLE.format("SeriesNumber"))
     assert uids_of(search(http, "/series", SeriesNumber=1), "0020000E") == {
@@ -108,7 +108,7 @@ def test_tag_not_ready_is_not_queryable(http: TestClient) -> None:
     assert store(http, PatientAge="030Y") == 200
     with paused(http.app.state.components.reindexer):
         add_tags(http, {"path": "PatientAge", "level": "Study"})
-        response = http.get("/v2/studies", params={"PatientAge": "030Y"}, headers=DJ)
+        response = http.get("/v2/studies", params={"PatientAge": "030Y"}, headers=ACCEPT_DICOM_JSON)
         assert response.status_code == 400
         assert response.text.startswith(NOT_QUERYABLE.format("PatientAge"))
 
@@ -119,13 +119,13 @@ def test_errors_disable_queries_until_enabled_then_warn(http: TestClient) -> Non
     assert store(http, generate_uid(), generate_uid(), generate_uid(), version="v1",
                  PatientAge="THIRTY") == 200
     add_and_wait(http, {"path": "PatientAge", "level": "Study"})
-    disabled = http.get("/v2/studies", params={"PatientAge": "030Y"}, headers=DJ)
+    disabled = http.get("/v2/studies", params={"PatientAge": "030Y"}, headers=ACCEPT_DICOM_JSON)
     assert disabled.status_code == 400
     assert disabled.text == "Query is disabled on specified attribute 'PatientAge'."
 
     patched = http.patch("/v2/extendedquerytags/PatientAge", json={"queryStatus": "Enabled"})
     assert patched.status_code == 200
-    enabled = http.get("/v2/studies", params={"00101010": "030Y"}, headers=DJ)
+    enabled = http.get("/v2/studies", params={"00101010": "030Y"}, headers=ACCEPT_DICOM_JSON)
     assert enabled.status_code == 200
     assert enabled.headers["erroneous-dicom-attributes"] == "00101010"
     assert uids_of(enabled.json(), "0020000D") == {study}
@@ -133,7 +133,7 @@ def test_errors_disable_queries_until_enabled_then_warn(http: TestClient) -> Non
 
 def test_deleted_tag_is_not_queryable(http: TestClient, tagged: dict) -> None:
     assert http.delete("/v2/extendedquerytags/PatientAge").status_code == 204
-    response = http.get("/v2/studies", params={"PatientAge": "030Y"}, headers=DJ)
+    response = http.get("/v2/studies", params={"PatientAge": "030Y"}, headers=ACCEPT_DICOM_JSON)
     assert response.status_code == 400
     assert response.text.startswith(NOT_QUERYABLE.format("PatientAge"))
 

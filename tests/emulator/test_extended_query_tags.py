@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
-from tests.emulator.eqt_support import (
+from tests.support.datasets import make_dataset, make_instance
+from tests.support.extended_query_tags import (
     add_and_wait,
     add_tags,
     instance_count,
@@ -16,7 +19,6 @@ from tests.emulator.eqt_support import (
     value_rows,
     wait_for_operation,
 )
-from tests.factory import make_dataset, make_instance
 
 AGE = {"path": "PatientAge", "level": "Study"}
 
@@ -26,7 +28,7 @@ def test_add_returns_an_operation_and_the_tag_becomes_ready(http: TestClient) ->
     assert response.status_code == 202
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert len(body["id"]) == 32 and int(body["id"], 16) >= 0
+    assert re.fullmatch("[0-9a-f]{32}", body["id"]), body["id"]  # a GUID in "N" format
     assert body["href"] == f"http://testserver/v2/operations/{body['id']}"
     assert response.headers["location"] == body["href"]
 

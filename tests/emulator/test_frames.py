@@ -3,36 +3,41 @@
 from __future__ import annotations
 
 import dataclasses
-from io import BytesIO
 
 import numpy as np
 import openjpeg
 import pytest
-from pydicom import dcmread
 from pydicom.encaps import generate_frames
 from pydicom.pixels.utils import pack_bits
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.features.retrieve.endpoint import INVALID_FRAMES, SINGLE_PART_ONE_FRAME
-from dicom_emulator.features.retrieve.negotiation import NOT_ACCEPTABLE_HEADERS
-from dicom_emulator.features.retrieve.transcode import FILE_TOO_BIG
-from tests.emulator.wado import (
-    EVRLE,
-    J2K_LOSSLESS,
+from tests.support.datasets import make_dataset
+from tests.support.headers import (
+    EXPLICIT_VR_LITTLE_ENDIAN,
+    JPEG_2000_LOSSLESS,
+    MULTIPART_JP2,
+    MULTIPART_OCTET_STREAM,
+)
+from tests.support.wado import (
     Stored,
     get_without_accept,
     split_multipart,
     store_dataset,
     store_testdata,
 )
-from tests.factory import make_dataset
 
-MP_OCTET = 'multipart/related; type="application/octet-stream"'
-ORIGINAL = {"Accept": MP_OCTET + "; transfer-syntax=*"}
-NATIVE = {"Accept": MP_OCTET}
-JP2 = {"Accept": 'multipart/related; type="image/jp2"'}
+ORIGINAL = {"Accept": MULTIPART_OCTET_STREAM + "; transfer-syntax=*"}
+NATIVE = {"Accept": MULTIPART_OCTET_STREAM}
+JP2 = {"Accept": MULTIPART_JP2}
+
+# The service's words (DicomCoreResource.resx at microsoft/dicom-server eeefbe4), spelled out
+# here so that the emulator's copies are checked against them.
+NOT_ACCEPTABLE_HEADERS = "The request headers are not acceptable"  # NotAcceptableHeaders
+INVALID_FRAMES = (  # InvalidFramesValue
+    "The specified frames value is not valid. At least one frame must be present, and all "
+    "requested frames must have value greater than 0.")
 
 
 def frames(http: TestClient, stored: Stored, numbers: str, headers: dict[str, str]
@@ -59,7 +64,7 @@ def test_native_multiframe_frames_in_requested_order(http: TestClient) -> None:
     # Implicit to explicit VR does not change the bytes, only the label.
     default, types = frames(http, stored, "3,1,15,3", NATIVE)
     assert default == bodies
-    assert set(types) == {f"application/octet-stream; transfer-syntax={EVRLE}"}
+    assert set(types) == {f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"}
 
 
 @pytest.mark.parametrize("name", ["CT_small.dcm", "SC_ybr_full_422_uncompressed.dcm"])
@@ -67,7 +72,7 @@ def test_single_frame_instance(http: TestClient, name: str) -> None:
     stored = store_testdata(http, name)  # 16-bit grey; subsampled 4:2:2 colour
     (body,), (content_type,) = frames(http, stored, "1", ORIGINAL)
     assert body == stored.dataset().PixelData
-    assert content_type == f"application/octet-stream; transfer-syntax={EVRLE}"
+    assert content_type == f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"
 
 
 def test_big_endian_frames(http: TestClient) -> None:
@@ -77,7 +82,7 @@ def test_big_endian_frames(http: TestClient) -> None:
     assert original == source.PixelData  # as stored: big endian words
     (converted,), (content_type,) = frames(http, stored, "1", NATIVE)
     assert converted == native(source.pixel_array)
-    assert content_type.endswith(EVRLE)
+    assert content_type.endswith(EXPLICIT_VR_LITTLE_ENDIAN)
 
 
 def test_one_bit_frames_that_do_not_start_on_a_byte(http: TestClient) -> None:
@@ -106,14 +111,14 @@ def test_encapsulated_frames_as_stored_and_decoded(http: TestClient, name: str) 
         f"application/octet-stream; transfer-syntax={source.file_meta.TransferSyntaxUID}"}
     decoded, types = frames(http, stored, ",".join(map(str, numbers)), NATIVE)
     assert decoded == [native(source.pixel_array[n - 1]) for n in numbers]
-    assert set(types) == {f"application/octet-stream; transfer-syntax={EVRLE}"}
+    assert set(types) == {f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"}
 
 
 @pytest.mark.parametrize("name", ["CT_small.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm"])
 def test_jpeg_2000_frames_decode_to_the_same_pixels(http: TestClient, name: str) -> None:
     stored = store_testdata(http, name)
     (body,), (content_type,) = frames(http, stored, "1", JP2)
-    assert content_type == f"image/jp2; transfer-syntax={J2K_LOSSLESS}"
+    assert content_type == f"image/jp2; transfer-syntax={JPEG_2000_LOSSLESS}"
     pixels = stored.dataset().pixel_array
     np.testing.assert_array_equal(openjpeg.decode(body).reshape(pixels.shape), pixels)
 
@@ -136,7 +141,10 @@ def test_transcoding_limit(settings: EmulatorSettings) -> None:
     with TestClient(create_app(dataclasses.replace(settings, max_transcode_bytes=100))) as http:
         stored = store_testdata(http, "MR_small_RLE.dcm")
         response = http.get(f"{stored.url}/frames/1", headers=NATIVE)
-        assert (response.status_code, response.text) == (406, FILE_TOO_BIG.format(100))
+        assert (response.status_code, response.text) == (  # RetrieveServiceFileTooBig
+            406, "Requested DICOM instance size is above the supported limit of 100. The entire "
+                 "instance can be retrieved with the original transfer syntax by specifying "
+                 "'transfer-syntax=*' in the Accept header.")
         assert http.get(f"{stored.url}/frames/1", headers=ORIGINAL).status_code == 200
 
 
@@ -166,11 +174,14 @@ def test_single_part_frame(http: TestClient, instance: Stored) -> None:
     assert response.content == frames(http, instance, "2", ORIGINAL)[0][0]
     several = http.get(f"{instance.url}/frames/1,2",
                        headers={"Accept": "application/octet-stream; transfer-syntax=*"})
-    assert (several.status_code, several.text) == (400, SINGLE_PART_ONE_FRAME)
+    assert (several.status_code, several.text) == (  # SinglePartSupportedForSingleFrame
+        400, "The accept header is supported for single frame retrieval, use multi-part accept "
+             "header instead.")
 
 
 @pytest.mark.parametrize("accept", [
-    "", "application/dicom", "image/jp2", MP_OCTET + f"; transfer-syntax={J2K_LOSSLESS}",
+    "", "application/dicom", "image/jp2",
+    f"{MULTIPART_OCTET_STREAM}; transfer-syntax={JPEG_2000_LOSSLESS}",
 ])
 def test_unacceptable_is_406(http: TestClient, instance: Stored, accept: str) -> None:
     response = http.get(f"{instance.url}/frames/1", headers={"Accept": accept})
@@ -229,26 +240,6 @@ def test_unknown_instance_or_bad_uid(http: TestClient, instance: Stored) -> None
     assert response.status_code == 400
 
 
-@pytest.mark.live
-def test_dicomweb_client_retrieves_frames(live_emulator: str) -> None:
-    from dicomweb_client import DICOMwebClient
-
-    from tests.emulator.wado import testdata_dataset, with_new_uids
-    from tests.factory import to_bytes
-
-    client = DICOMwebClient(f"{live_emulator}/v2")
-    ds = dcmread(BytesIO(to_bytes(with_new_uids(testdata_dataset("SC_rgb_rle_2frame.dcm")))))
-    client.store_instances([ds])
-    uids = (ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
-    compressed = list(generate_frames(ds.PixelData, number_of_frames=2))
-    # The default Accept is multipart/related; type="*/*": frames as stored.
-    assert client.retrieve_instance_frames(*uids, frame_numbers=[2, 1]) == [
-        compressed[1], compressed[0]]
-    decoded = client.retrieve_instance_frames(
-        *uids, frame_numbers=[1], media_types=(("application/octet-stream", EVRLE),))
-    assert decoded == [native(ds.pixel_array[0])]
-
-
 @pytest.mark.filterwarnings("ignore:End of file reached before delimiter")
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_damaged_files_never_give_5xx(http: TestClient, damage: str) -> None:
@@ -262,7 +253,7 @@ def test_damaged_files_never_give_5xx(http: TestClient, damage: str) -> None:
                          bytes(range(256)) * 8)
         for suffix, accept in [("/frames/1", ORIGINAL["Accept"]), ("/frames/1", NATIVE["Accept"]),
                                ("/rendered", "image/png"), ("", "application/dicom"),
-                               ("", f"application/dicom; transfer-syntax={J2K_LOSSLESS}")]:
+                               ("", f"application/dicom; transfer-syntax={JPEG_2000_LOSSLESS}")]:
             response = http.get(stored.url + suffix, headers={"Accept": accept})
             # Streaming the stored bytes as they are is fine; decoding them is not.
             assert response.status_code < 500, (name, suffix, accept, response.text)

@@ -15,8 +15,8 @@ from dicom_emulator.__main__ import main
 from dicom_emulator.identity.directory import DIRECTORY_FILE, Directory
 from dicom_emulator.identity.enforcement import required_action
 from dicom_emulator.identity.roles import DICOM_DATA_OWNER, DICOM_DATA_READER, DataAction
-from tests.conftest import REPO
-from tests.tokens import get_token, identity_of, new_app
+from tests.support.paths import REPO
+from tests.support.tokens import get_token, identity_of, new_app
 
 OWNER, READER = "DICOM Data Owner", "DICOM Data Reader"
 

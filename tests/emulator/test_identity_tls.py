@@ -14,8 +14,8 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 from dicom_emulator.identity.tls import ensure_tls_files
 
 
-def _verify(files_dir: Path, name: x509.GeneralName) -> None:
-    """Verify the server certificate as a TLS client would, for ``name``."""
+def assert_certificate_verifies(files_dir: Path, name: x509.GeneralName) -> None:
+    """Verify the server certificate for ``name`` as a TLS client would (raises if not)."""
     store = Store(x509.load_pem_x509_certificates((files_dir / "ca.pem").read_bytes()))
     leaf = x509.load_pem_x509_certificate((files_dir / "server.pem").read_bytes())
     subject: x509.verification.Subject = (
@@ -31,13 +31,13 @@ def _verify(files_dir: Path, name: x509.GeneralName) -> None:
 def test_server_certificate_verifies_for_loopback_names(tmp_path: Path,
                                                         name: x509.GeneralName) -> None:
     files = ensure_tls_files(tmp_path, "127.0.0.1")
-    _verify(files.certificate.parent, name)
+    assert_certificate_verifies(files.certificate.parent, name)
 
 
 def test_a_name_the_certificate_does_not_carry_fails(tmp_path: Path) -> None:
     files = ensure_tls_files(tmp_path, "127.0.0.1")
     with pytest.raises(VerificationError):
-        _verify(files.certificate.parent, x509.DNSName("dicom.example.org"))
+        assert_certificate_verifies(files.certificate.parent, x509.DNSName("dicom.example.org"))
 
 
 def test_keys_are_private_and_the_ca_is_kept(tmp_path: Path) -> None:
@@ -57,8 +57,8 @@ def test_another_host_gets_a_new_certificate_from_the_same_ca(tmp_path: Path) ->
     ensure_tls_files(tmp_path, "workshop-vm.local")
     assert first.ca_certificate.read_bytes() == ca
     assert first.certificate.read_bytes() != server
-    _verify(first.certificate.parent, x509.DNSName("workshop-vm.local"))
-    _verify(first.certificate.parent, x509.DNSName("localhost"))
+    assert_certificate_verifies(first.certificate.parent, x509.DNSName("workshop-vm.local"))
+    assert_certificate_verifies(first.certificate.parent, x509.DNSName("localhost"))
 
 
 def test_certificate_lifetimes(tmp_path: Path) -> None:

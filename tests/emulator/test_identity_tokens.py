@@ -13,8 +13,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.identity.tokens import AUDIENCE, SCOPE
-from tests.tokens import (
+from tests.support.tokens import (
+    DICOM_RESOURCE,
+    DICOM_SCOPE,
     claims_for,
     forged,
     get_token,
@@ -27,12 +28,10 @@ from tests.tokens import (
     unsigned,
 )
 
-RESOURCE = "https://dicom.healthcareapis.azure.com"
-
 
 def _form(app: dict[str, str], **overrides: str | None) -> dict[str, str]:
     form = {"grant_type": "client_credentials", "client_id": app["appId"],
-            "client_secret": app["password"], "scope": SCOPE}
+            "client_secret": app["password"], "scope": DICOM_SCOPE}
     form.update(overrides)  # type: ignore[arg-type]
     return {k: v for k, v in form.items() if v is not None}
 
@@ -55,7 +54,7 @@ def test_v2_token_is_an_rs256_jwt_with_the_v1_claims(auth_http: TestClient) -> N
     assert body["expires_in"] == body["ext_expires_in"] == 3600
     key = _public_key(auth_http, app["tenant"])
     issuer = f"https://sts.windows.net/{app['tenant']}/"
-    claims = jwt.decode(body["access_token"], key, algorithms=["RS256"], audience=AUDIENCE,
+    claims = jwt.decode(body["access_token"], key, algorithms=["RS256"], audience=DICOM_RESOURCE,
                         issuer=issuer)
     assert jwt.get_unverified_header(body["access_token"])["kid"] == key.key_id
     assert claims["tid"] == app["tenant"]
@@ -70,10 +69,10 @@ def test_v1_token_endpoint_takes_a_resource_and_answers_with_strings(
         auth_http: TestClient) -> None:
     app = new_app(auth_http, "v1")
     response = auth_http.post(f"/{app['tenant']}/oauth2/token",
-                              data=_form(app, scope=None, resource=RESOURCE))
+                              data=_form(app, scope=None, resource=DICOM_RESOURCE))
     assert response.status_code == 200
     body = response.json()
-    assert body["resource"] == RESOURCE
+    assert body["resource"] == DICOM_RESOURCE
     assert body["expires_in"] == "3600"
     assert int(body["expires_on"]) - int(body["not_before"]) == 3600
     assert auth_http.get("/v2/changefeed", headers={
@@ -94,7 +93,7 @@ ERRORS = {
     "bad secret": ({"client_secret": "not-the-secret"}, 401, "invalid_client", 7000215),
     "unknown client": ({"client_id": "6a4bc6c4-0d71-4a53-a4a4-e2b0b1a2d3f4"}, 400,
                        "unauthorized_client", 700016),
-    "scope without /.default": ({"scope": RESOURCE + "/user_impersonation"}, 400,
+    "scope without /.default": ({"scope": DICOM_RESOURCE + "/user_impersonation"}, 400,
                                 "invalid_scope", 1002012),
     "another resource's scope": ({"scope": "https://management.azure.com/.default"}, 400,
                                  "invalid_resource", 500011),
@@ -237,8 +236,8 @@ def test_bad_tokens_get_401_with_an_empty_body(owner: tuple[TestClient, str, str
     challenge = response.headers["www-authenticate"]
     tenant = identity_of(client).tenant_id
     assert challenge.startswith(
-        f'Bearer authorization_uri="http://127.0.0.1/{tenant}", resource_id="{AUDIENCE}", '
-        f'realm="{AUDIENCE}", error="invalid_token"')
+        f'Bearer authorization_uri="http://127.0.0.1/{tenant}", resource_id="{DICOM_RESOURCE}", '
+        f'realm="{DICOM_RESOURCE}", error="invalid_token"')
     if description is not None:
         assert challenge.endswith(f', error_description="{description}"')
     elif case != "same issuer, other tid":

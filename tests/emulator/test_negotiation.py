@@ -6,8 +6,6 @@ import pytest
 
 from dicom_emulator.errors import NotAcceptableError
 from dicom_emulator.features.retrieve.negotiation import (
-    MULTIPLE_ACCEPT_HEADERS,
-    NOT_ACCEPTABLE_HEADERS,
     Negotiated,
     Resource,
     negotiate,
@@ -15,12 +13,19 @@ from dicom_emulator.features.retrieve.negotiation import (
     parse_accept_values,
 )
 
-EVRLE = "1.2.840.10008.1.2.1"
-J2K = "1.2.840.10008.1.2.4.90"
-DICOM = "application/dicom"
-OCTET = "application/octet-stream"
-MP_DICOM = 'multipart/related; type="application/dicom"'
-MP_OCTET = 'multipart/related; type="application/octet-stream"'
+# Short names keep each case of the tables below on one line.
+from tests.support.headers import DICOM
+from tests.support.headers import EXPLICIT_VR_LITTLE_ENDIAN as EVRLE
+from tests.support.headers import JPEG_2000_LOSSLESS as J2K
+from tests.support.headers import MULTIPART_DICOM as MP_DICOM
+from tests.support.headers import MULTIPART_OCTET_STREAM as MP_OCTET
+from tests.support.headers import OCTET_STREAM as OCTET
+
+# The service's words (DicomCoreResource.resx at microsoft/dicom-server eeefbe4), spelled out
+# here so that the emulator's copies are checked against them.
+NOT_ACCEPTABLE_HEADERS = "The request headers are not acceptable"  # NotAcceptableHeaders
+MULTIPLE_ACCEPT_HEADERS = (  # MultipleAcceptHeadersNotSupported
+    "The request contains multiple accept headers, which is not supported.")
 
 STUDY, SERIES = Resource.STUDY, Resource.SERIES
 INSTANCE, FRAMES = Resource.INSTANCE, Resource.FRAMES
@@ -62,7 +67,8 @@ ACCEPTED = [
 
 
 @pytest.mark.parametrize(("resource", "header", "expected"), ACCEPTED)
-def test_accepted(resource: Resource, header: str, expected: Negotiated) -> None:
+def test_acceptable_headers_pick_media_type_parts_and_syntax(resource: Resource, header: str,
+                                                             expected: Negotiated) -> None:
     assert result(resource, header) == expected
 
 
@@ -87,7 +93,7 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("resource", "header"), REFUSED)
-def test_refused(resource: Resource, header: str | None) -> None:
+def test_unacceptable_or_missing_headers_are_406(resource: Resource, header: str | None) -> None:
     values = parse_accept_values([header] if header else [])
     with pytest.raises(NotAcceptableError) as info:
         negotiate(resource, values)

@@ -11,15 +11,15 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from tests.emulator.eqt_support import (
+from tests.support.extended_query_tags import (
     add_tags,
     instance_count,
     paused,
     store,
     value_rows,
     wait_for_operation,
-    wait_until,
 )
+from tests.support.polling import wait_until
 
 
 def test_running_then_done_in_both_versions(http: TestClient) -> None:

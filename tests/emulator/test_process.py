@@ -8,15 +8,18 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from pydicom.uid import generate_uid
 
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.index import Index
-from tests.conftest import start_emulator
-from tests.factory import make_instance
+from tests.support.datasets import make_instance
+from tests.support.headers import STOW_SINGLE_PART
+from tests.support.live_emulator import running_emulator, start_emulator
+from tests.support.polling import assert_eventually, wait_until
 
-SINGLE = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
+pytestmark = pytest.mark.live
 
 
 def test_ready_when_announced_and_exits_zero_on_sigterm(tmp_path: Path) -> None:
@@ -40,7 +43,7 @@ def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
             sop = generate_uid()
             try:
                 response = session.post(f"{url}/v2/studies", data=make_instance(sop=sop),
-                                        headers=SINGLE, timeout=5)
+                                        headers=STOW_SINGLE_PART, timeout=5)
             except requests.ConnectionError:
                 return
             if response.status_code == 200:
@@ -59,8 +62,7 @@ def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
         writer.join(timeout=10)
     assert len(acknowledged) >= 25
 
-    process, url = start_emulator(tmp_path, "--auth", "off")
-    try:
+    with running_emulator(tmp_path, "--auth", "off"):
         settings = EmulatorSettings(data_dir=tmp_path)
         index = Index(settings.index_path)
         conn = index.reader()
@@ -72,21 +74,22 @@ def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
         creates = conn.execute("SELECT COUNT(*) FROM changefeed WHERE action = 0").fetchone()[0]
         assert creates == len(rows)  # one change-feed entry per indexed instance
         index.close()
-        time.sleep(0.5)  # the orphan sweep runs in the background after start
-        on_disk = {str(p.relative_to(settings.blob_dir)) for p in settings.blob_dir.rglob("*.dcm")}
-        assert on_disk == {blob for _, blob in rows}  # no orphan file either
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+
+        def no_orphan_file() -> None:
+            on_disk = {str(p.relative_to(settings.blob_dir))
+                       for p in settings.blob_dir.rglob("*.dcm")}
+            assert on_disk == {blob for _, blob in rows}
+
+        # The orphan sweep runs in the background after start.
+        assert_eventually(no_orphan_file, timeout=10)
 
 
 def test_startup_removes_orphans_and_spooled_leftovers(tmp_path: Path) -> None:
     settings = EmulatorSettings(data_dir=tmp_path)
-    process, url = start_emulator(tmp_path, "--auth", "off")
-    stored = requests.post(f"{url}/v2/studies", data=make_instance(), headers=SINGLE, timeout=5)
-    assert stored.status_code == 200
-    process.terminate()
-    process.wait(timeout=10)
+    with running_emulator(tmp_path, "--auth", "off") as emulator:
+        stored = requests.post(f"{emulator.url}/v2/studies", data=make_instance(),
+                               headers=STOW_SINGLE_PART, timeout=5)
+        assert stored.status_code == 200
     (kept,) = settings.blob_dir.rglob("*.dcm")
     orphan = settings.blob_dir / "zz" / "orphan.dcm"
     orphan.parent.mkdir()
@@ -96,13 +99,7 @@ def test_startup_removes_orphans_and_spooled_leftovers(tmp_path: Path) -> None:
     leftover = settings.tmp_dir / "request.part"
     leftover.write_bytes(b"half a request")
 
-    process, url = start_emulator(tmp_path, "--auth", "off")
-    try:
-        deadline = time.monotonic() + 10
-        while orphan.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not orphan.exists() and not leftover.exists()
+    with running_emulator(tmp_path, "--auth", "off"):
+        wait_until(lambda: not orphan.exists(), timeout=10, what="the orphan is removed")
+        assert not leftover.exists()
         assert kept.exists()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

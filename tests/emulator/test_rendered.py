@@ -14,18 +14,21 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.features.retrieve.endpoint import INVALID_FRAMES, INVALID_QUALITY
-from dicom_emulator.features.retrieve.negotiation import (
-    MULTIPLE_ACCEPT_HEADERS,
-    NOT_ACCEPTABLE_HEADERS,
-)
-from dicom_emulator.features.retrieve.render import RENDER_FILE_TOO_LARGE
-from tests.emulator.wado import Stored, get_without_accept, store_dataset, store_testdata
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.wado import Stored, get_without_accept, store_dataset, store_testdata
 
 PNG = {"Accept": "image/png"}
-RENDER_FAILED = (
+
+# The service's words (DicomCoreResource.resx at microsoft/dicom-server eeefbe4), spelled out
+# here so that the emulator's copies are checked against them.
+RENDER_FAILED = (  # DicomImageConversionFailed
     "An error was encountered when attempting to convert the dicom file into an image")
+NOT_ACCEPTABLE_HEADERS = "The request headers are not acceptable"  # NotAcceptableHeaders
+MULTIPLE_ACCEPT_HEADERS = (  # MultipleAcceptHeadersNotSupported
+    "The request contains multiple accept headers, which is not supported.")
+INVALID_FRAMES = (  # InvalidFramesValue
+    "The specified frames value is not valid. At least one frame must be present, and all "
+    "requested frames must have value greater than 0.")
 
 
 def grey(values: list[int], **attributes: Any) -> Any:
@@ -180,7 +183,8 @@ def test_jpeg_by_default_and_quality(http: TestClient, noisy: Stored) -> None:
 @pytest.mark.parametrize("quality", ["0", "101", "-5"])
 def test_quality_out_of_range_is_400(http: TestClient, noisy: Stored, quality: str) -> None:
     response = http.get(f"{noisy.url}/rendered?quality={quality}", headers=PNG)
-    assert (response.status_code, response.text) == (400, INVALID_QUALITY)
+    assert (response.status_code, response.text) == (  # InvalidImageQuality
+        400, "Image quality must be between 1 and 100 inclusive")
 
 
 def test_quality_not_a_number_is_400(http: TestClient, noisy: Stored) -> None:
@@ -240,4 +244,7 @@ def test_file_over_the_limit_is_406(settings: EmulatorSettings) -> None:
     with TestClient(create_app(dataclasses.replace(settings, max_transcode_bytes=100))) as http:
         stored = store_dataset(http, grey([1, 2, 3]))
         response = http.get(stored.url + "/rendered", headers=PNG)
-        assert (response.status_code, response.text) == (406, RENDER_FILE_TOO_LARGE.format(100))
+        assert (response.status_code, response.text) == (  # RenderFileTooLarge
+            406, "Requested DICOM instance size is above the supported limit of 100 for "
+                 "rendering. Please retrieve the whole file in the original transfer syntax "
+                 "instead of rendering to image media type.")

@@ -13,18 +13,9 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from dicom_emulator.web.media import encode_multipart
-from tests.factory import make_dataset, make_instance
-
-DICOM_JSON = {"Accept": "application/dicom+json"}
-SINGLE = {**DICOM_JSON, "Content-Type": "application/dicom"}
-
-
-def multipart(*bodies: bytes, boundary: str = "XYZ") -> tuple[bytes, dict[str, str]]:
-    body = encode_multipart([("application/dicom", b) for b in bodies], boundary)
-    headers = {**DICOM_JSON,
-               "Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'}
-    return body, headers
+from tests.support.datasets import make_dataset, make_instance
+from tests.support.headers import ACCEPT_DICOM_JSON, STOW_SINGLE_PART
+from tests.support.stow import multipart_related, multipart_stow
 
 
 def values(dataset: dict, tag: str) -> list:
@@ -45,7 +36,7 @@ def blob_files(settings: EmulatorSettings) -> list[Path]:
 
 def test_single_part_store_returns_referenced_sop_with_absolute_url(http: TestClient) -> None:
     sop = generate_uid()
-    response = http.post("/v2/studies", content=make_instance(sop=sop), headers=SINGLE)
+    response = http.post("/v2/studies", content=make_instance(sop=sop), headers=STOW_SINGLE_PART)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/dicom+json")
     dataset = response.json()
@@ -60,7 +51,7 @@ def test_single_part_store_returns_referenced_sop_with_absolute_url(http: TestCl
 
 def test_multipart_store_to_study_path_adds_study_retrieve_url(http: TestClient) -> None:
     study = generate_uid()
-    body, headers = multipart(make_instance(study), make_instance(study))
+    body, headers = multipart_stow(make_instance(study), make_instance(study))
     response = http.post(f"/v1/studies/{study}", content=body, headers=headers)
     assert response.status_code == 200
     assert values(response.json(), "0008119" + "0") == [f"http://testserver/v1/studies/{study}"]
@@ -68,13 +59,13 @@ def test_multipart_store_to_study_path_adds_study_retrieve_url(http: TestClient)
 
 
 def test_multipart_without_type_parameter_is_accepted(http: TestClient) -> None:
-    body = encode_multipart([("application/dicom", make_instance())], "b0undary")
-    headers = {**DICOM_JSON, "Content-Type": "multipart/related; boundary=b0undary"}
+    body = multipart_related([("application/dicom", make_instance())], "b0undary")
+    headers = {**ACCEPT_DICOM_JSON, "Content-Type": "multipart/related; boundary=b0undary"}
     assert http.post("/v2/studies", content=body, headers=headers).status_code == 200
 
 
 def test_chunked_request_body_is_streamed(http: TestClient) -> None:
-    body, headers = multipart(make_instance(), make_instance())
+    body, headers = multipart_stow(make_instance(), make_instance())
 
     def chunks() -> Iterator[bytes]:
         for start in range(0, len(body), 100):
@@ -89,11 +80,11 @@ def test_restore_is_rejected_with_45070_and_never_overwrites(
     http: TestClient, settings: EmulatorSettings
 ) -> None:
     ds_bytes = make_instance(PatientID="ORIGINAL")
-    assert http.post("/v2/studies", content=ds_bytes, headers=SINGLE).status_code == 200
+    assert http.post("/v2/studies", content=ds_bytes, headers=STOW_SINGLE_PART).status_code == 200
     (stored,) = blob_files(settings)
     before = stored.read_bytes()
     changed = ds_bytes.replace(b"ORIGINAL", b"CHANGED!")
-    response = http.post("/v2/studies", content=changed, headers=SINGLE)
+    response = http.post("/v2/studies", content=changed, headers=STOW_SINGLE_PART)
     assert response.status_code == 409
     assert failure_reasons(response.json()) == [45070]
     assert blob_files(settings) == [stored] and stored.read_bytes() == before
@@ -103,7 +94,7 @@ def test_partial_failure_stores_the_good_instances_and_reports_202(
     http: TestClient, settings: EmulatorSettings
 ) -> None:
     good = generate_uid()
-    body, headers = multipart(
+    body, headers = multipart_stow(
         make_instance(sop=good),
         b"this is not a DICOM file at all",
         make_instance(SOPInstanceUID=None),
@@ -121,14 +112,14 @@ def test_partial_failure_stores_the_good_instances_and_reports_202(
 
 
 def test_all_failed_is_409_with_the_dataset_body(http: TestClient) -> None:
-    response = http.post("/v2/studies", content=b"garbage" * 50, headers=SINGLE)
+    response = http.post("/v2/studies", content=b"garbage" * 50, headers=STOW_SINGLE_PART)
     assert response.status_code == 409
     assert failure_reasons(response.json()) == [272]
 
 
 def test_study_uid_mismatch_fails_the_instance_with_43264(http: TestClient) -> None:
     path_study, other_study = generate_uid(), generate_uid()
-    body, headers = multipart(make_instance(other_study), make_instance(path_study))
+    body, headers = multipart_stow(make_instance(other_study), make_instance(path_study))
     response = http.post(f"/v2/studies/{path_study}", content=body, headers=headers)
     assert response.status_code == 202
     (failed,) = values(response.json(), "00081198")
@@ -140,7 +131,7 @@ def test_study_uid_mismatch_fails_the_instance_with_43264(http: TestClient) -> N
 @pytest.mark.parametrize(("version", "status"), [("v1", 200), ("v2", 202)])
 def test_implicit_vr_warns_45063(http: TestClient, version: str, status: int) -> None:
     response = http.post(f"/{version}/studies", content=make_instance(implicit=True),
-                         headers=SINGLE)
+                         headers=STOW_SINGLE_PART)
     assert response.status_code == status
     (item,) = values(response.json(), "00081199")
     assert values(item, "00081196") == [45063]
@@ -148,7 +139,7 @@ def test_implicit_vr_warns_45063(http: TestClient, version: str, status: int) ->
 
 def test_v1_fails_an_invalid_indexed_attribute(http: TestClient) -> None:
     response = http.post("/v1/studies", content=make_instance(StudyDate="NotAValidDate"),
-                         headers=SINGLE)
+                         headers=STOW_SINGLE_PART)
     assert response.status_code == 409
     (failed,) = values(response.json(), "00081198")
     assert values(failed, "00081197") == [43264]
@@ -161,7 +152,7 @@ def test_v2_stores_with_a_warning_and_drops_the_invalid_value(
 ) -> None:
     study = generate_uid()
     response = http.post("/v2/studies", content=make_instance(study, StudyDate="NotAValidDate"),
-                         headers=SINGLE)
+                         headers=STOW_SINGLE_PART)
     assert response.status_code == 202
     (item,) = values(response.json(), "00081199")
     assert values(item, "00081196") == [1]
@@ -177,17 +168,17 @@ def test_v2_stores_with_a_warning_and_drops_the_invalid_value(
 
 def test_patient_id_rules_differ_between_v1_and_v2(http: TestClient) -> None:
     empty = make_instance(PatientID="")
-    assert failure_reasons(http.post("/v1/studies", content=empty, headers=SINGLE).json()) == [
-        43264]
-    assert http.post("/v2/studies", content=empty, headers=SINGLE).status_code == 200
+    v1 = http.post("/v1/studies", content=empty, headers=STOW_SINGLE_PART)
+    assert failure_reasons(v1.json()) == [43264]
+    assert http.post("/v2/studies", content=empty, headers=STOW_SINGLE_PART).status_code == 200
     missing = make_instance(PatientID=None)
-    assert failure_reasons(http.post("/v2/studies", content=missing, headers=SINGLE).json()) == [
-        43264]
+    v2 = http.post("/v2/studies", content=missing, headers=STOW_SINGLE_PART)
+    assert failure_reasons(v2.json()) == [43264]
 
 
 def test_multiple_values_in_an_indexed_attribute_add_a_warning_header(http: TestClient) -> None:
     response = http.post("/v2/studies", content=make_instance(StudyDescription=["a", "b"]),
-                         headers=SINGLE)
+                         headers=STOW_SINGLE_PART)
     assert response.status_code == 200
     assert "only first value is indexed" in response.headers["warning"]
     assert response.headers["warning"].startswith("299 ")
@@ -196,10 +187,10 @@ def test_multiple_values_in_an_indexed_attribute_add_a_warning_header(http: Test
 @pytest.mark.parametrize("body", [b"", None])
 def test_empty_request_is_204(http: TestClient, body: bytes | None) -> None:
     if body is None:
-        content, headers = encode_multipart([], "E"), {
-            **DICOM_JSON, "Content-Type": "multipart/related; boundary=E"}
+        content, headers = multipart_related([], "E"), {
+            **ACCEPT_DICOM_JSON, "Content-Type": "multipart/related; boundary=E"}
     else:
-        content, headers = body, SINGLE
+        content, headers = body, STOW_SINGLE_PART
     response = http.post("/v2/studies", content=content, headers=headers)
     assert response.status_code == 204 and response.content == b""
 
@@ -209,7 +200,7 @@ def test_empty_request_is_204(http: TestClient, body: bytes | None) -> None:
     ["application/json", "multipart/form-data; boundary=X", "multipart/related", None],
 )
 def test_unsupported_content_type_is_415(http: TestClient, content_type: str | None) -> None:
-    headers = dict(DICOM_JSON)
+    headers = dict(ACCEPT_DICOM_JSON)
     if content_type:
         headers["Content-Type"] = content_type
     response = http.post("/v2/studies", content=make_instance(), headers=headers)
@@ -220,9 +211,9 @@ def test_unsupported_content_type_is_415(http: TestClient, content_type: str | N
 def test_part_of_another_type_is_415_and_stores_nothing(
     http: TestClient, settings: EmulatorSettings
 ) -> None:
-    body = encode_multipart([("application/dicom", make_instance()),
+    body = multipart_related([("application/dicom", make_instance()),
                              ("application/dicom+json", b"{}")], "P")
-    headers = {**DICOM_JSON, "Content-Type": "multipart/related; boundary=P"}
+    headers = {**ACCEPT_DICOM_JSON, "Content-Type": "multipart/related; boundary=P"}
     response = http.post("/v2/studies", content=body, headers=headers)
     assert response.status_code == 415
     assert "'application/dicom+json'" in response.text
@@ -241,7 +232,7 @@ def test_accept_without_dicom_json_is_406(http: TestClient, accept: str | None) 
 
 
 def test_invalid_study_uid_in_path_is_400(http: TestClient) -> None:
-    response = http.post("/v2/studies/1.2.abc", content=make_instance(), headers=SINGLE)
+    response = http.post("/v2/studies/1.2.abc", content=make_instance(), headers=STOW_SINGLE_PART)
     assert response.status_code == 400
     assert "DICOM Identifier is invalid" in response.text
 
@@ -249,7 +240,7 @@ def test_invalid_study_uid_in_path_is_400(http: TestClient) -> None:
 def test_request_over_the_size_limit_is_413_and_stores_nothing(tmp_path: Path) -> None:
     settings = EmulatorSettings(data_dir=tmp_path / "e", auth=False, max_request_bytes=2000)
     with TestClient(create_app(settings)) as client:
-        body, headers = multipart(make_instance(), make_instance(rows=64, columns=64))
+        body, headers = multipart_stow(make_instance(), make_instance(rows=64, columns=64))
         assert client.post("/v2/studies", content=body, headers=headers).status_code == 413
     assert blob_files(settings) == [] and list(settings.tmp_dir.iterdir()) == []
 
@@ -259,15 +250,17 @@ def test_stored_file_has_a_zeroed_preamble_and_is_otherwise_identical(
 ) -> None:
     original = bytearray(make_instance())
     original[:128] = b"MZ" + b"\x90" * 126  # a preamble that could carry an executable header
-    assert http.post("/v2/studies", content=bytes(original), headers=SINGLE).status_code == 200
+    response = http.post("/v2/studies", content=bytes(original), headers=STOW_SINGLE_PART)
+    assert response.status_code == 200
     (stored,) = blob_files(settings)
     data = stored.read_bytes()
     assert data[:128] == b"\0" * 128 and data[128:] == bytes(original[128:])
 
 
 def test_unknown_version_prefix_is_404(http: TestClient) -> None:
-    assert http.post("/v3/studies", content=make_instance(), headers=SINGLE).status_code == 404
-    assert http.post("/studies", content=make_instance(), headers=SINGLE).status_code == 404
+    for path in ("/v3/studies", "/studies"):
+        response = http.post(path, content=make_instance(), headers=STOW_SINGLE_PART)
+        assert response.status_code == 404, path
 
 
 def test_file_meta_without_preamble_is_stored_as_part10(
@@ -279,7 +272,7 @@ def test_file_meta_without_preamble_is_stored_as_part10(
     pydicom.dcmwrite(buffer, ds)
     raw = buffer.getvalue()
     assert raw[128:132] != b"DICM"
-    assert http.post("/v2/studies", content=raw, headers=SINGLE).status_code == 200
+    assert http.post("/v2/studies", content=raw, headers=STOW_SINGLE_PART).status_code == 200
     (stored,) = blob_files(settings)
     data = stored.read_bytes()
     assert data[:132] == b"\0" * 128 + b"DICM" and data[132:] == raw

@@ -20,7 +20,7 @@ from helpers.auth import DICOM_SCOPE, BearerTokenAuth, EmulatorCredential, azure
 from helpers.config import Secret, Settings
 from helpers.emulator.identity import WORKSHOP_APP_FILE, ensure_workshop_app
 from helpers.service import make_auth, make_credential
-from tests.conftest import LiveEmulator
+from tests.support.live_emulator import LiveEmulator
 
 AZURE_URL = "https://ws-dicom.dicom.azurehealthcareapis.com"
 

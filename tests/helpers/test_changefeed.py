@@ -22,8 +22,8 @@ from helpers.changefeed import (
     read_changes_by_time,
     with_version,
 )
-from tests.conftest import start_emulator
-from tests.factory import make_instance
+from tests.support.datasets import make_instance
+from tests.support.live_emulator import start_emulator
 
 pytestmark = pytest.mark.live
 

@@ -22,8 +22,8 @@ from helpers.extended_query_tags import (
     update_extended_query_tag,
     wait_for_operation,
 )
-from tests.emulator.eqt_support import paused, store
-from tests.factory import make_instance
+from tests.support.datasets import make_instance
+from tests.support.extended_query_tags import paused, store
 
 pytestmark = pytest.mark.live
 

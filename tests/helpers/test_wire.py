@@ -15,8 +15,8 @@ from helpers.auth import DICOM_SCOPE, BearerTokenAuth, EmulatorCredential
 from helpers.client import make_client, make_session
 from helpers.config import Settings
 from helpers.wire import WireTrace, show_wire
-from tests.conftest import LiveEmulator
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.live_emulator import LiveEmulator
 
 pytestmark = pytest.mark.live
 

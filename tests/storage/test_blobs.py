@@ -12,7 +12,7 @@ import pytest
 from pydicom import dcmread
 
 from dicom_emulator.storage.blobs import BlobStore
-from tests.factory import make_dataset, to_bytes
+from tests.support.datasets import make_dataset, to_bytes
 
 NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}\.dcm")
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, start_emulator
+from tests.support.live_emulator import running_emulator
+from tests.support.paths import REPO
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,10 @@ def emulator_cli(data_dir: Path, *args: str) -> str:
 def workshop_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkshopEmulator]:
     """A new emulator process per test module, auth on, with an Owner app provisioned."""
     data_dir = tmp_path_factory.mktemp("workshop-emulator")
-    process, url = start_emulator(data_dir)
-    try:
+    with running_emulator(data_dir) as emulator:
         app = json.loads(emulator_cli(data_dir, "ad", "sp", "create-for-rbac",
                                       "--display-name", "workshop-paths"))
         emulator_cli(data_dir, "role", "assignment", "create", "--assignee", app["appId"],
                      "--role", "DICOM Data Owner")
-        yield WorkshopEmulator(url=url, data_dir=data_dir, tenant_id=app["tenant"],
+        yield WorkshopEmulator(url=emulator.url, data_dir=data_dir, tenant_id=app["tenant"],
                                client_id=app["appId"], client_secret=app["password"])
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

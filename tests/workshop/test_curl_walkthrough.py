@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from tests.workshop.conftest import WorkshopEmulator
 
 PAGE = REPO / "docs" / "curl-walkthrough.md"
@@ -53,6 +53,7 @@ def test_block_extraction_skips_azure_only_blocks() -> None:
     assert bash_blocks(page) == ["echo one\n"]
 
 
+@pytest.mark.slow
 def test_the_walkthrough_runs_against_the_emulator(workshop_emulator: WorkshopEmulator,
                                                    tmp_path: Path) -> None:
     if shutil.which("curl") is None:

@@ -1,4 +1,4 @@
-"""Test helpers for WADO-RS: store instances through STOW, split multipart responses."""
+"""WADO-RS test helpers: store instances through STOW, split multipart responses."""
 
 from __future__ import annotations
 
@@ -15,11 +15,8 @@ from python_multipart.multipart import MultipartParser
 from starlette.testclient import TestClient
 
 from dicom_emulator.web.media import parse_media_type
-from tests.factory import to_bytes
-
-STOW_HEADERS = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
-EVRLE = "1.2.840.10008.1.2.1"
-J2K_LOSSLESS = "1.2.840.10008.1.2.4.90"
+from tests.support.datasets import to_bytes
+from tests.support.headers import STOW_SINGLE_PART
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class Stored:
 
 def store_bytes(http: TestClient, data: bytes) -> Stored:
     """POST one Part 10 file; it must be stored (200 or 202)."""
-    response = http.post("/v2/studies", content=data, headers=STOW_HEADERS)
+    response = http.post("/v2/studies", content=data, headers=STOW_SINGLE_PART)
     assert response.status_code in (200, 202), response.text
     ds = dcmread(BytesIO(data), stop_before_pixels=True)
     return Stored(data, ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
@@ -84,7 +81,8 @@ def store_testdata(http: TestClient, name: str, study: str | None = None) -> Sto
     return store_dataset(http, with_new_uids(dcmread(path), study))
 
 
-def testdata_dataset(name: str) -> Dataset:
+def read_pydicom_test_file(name: str) -> Dataset:
+    """One of the files that ship inside the pydicom wheel, as it is (its own UIDs)."""
     path = get_testdata_file(name)
     assert path is not None, name
     return dcmread(Path(path))

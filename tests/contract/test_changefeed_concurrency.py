@@ -17,8 +17,8 @@ from pydicom.uid import generate_uid
 
 from helpers.changefeed import ChangeFeedAction, ChangeFeedState, read_changes_by_sequence
 from helpers.extended_query_tags import add_extended_query_tags, wait_for_operation
-from tests.conftest import start_emulator
-from tests.factory import make_dataset
+from tests.support.datasets import make_dataset
+from tests.support.live_emulator import running_emulator
 
 pytestmark = pytest.mark.live
 
@@ -29,12 +29,8 @@ PER_WORKER = 20
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A fresh emulator process: (v2 base URL, data dir)."""
-    process, root = start_emulator(tmp_path, "--auth", "off")
-    try:
-        yield f"{root}/v2", tmp_path
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_emulator(tmp_path, "--auth", "off") as emulator:
+        yield f"{emulator.url}/v2", tmp_path
 
 
 def _store_and_delete(base: str, worker: int) -> tuple[list[str], list[str]]:

@@ -20,7 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
 from dicom_emulator.identity.service import Identity
-from dicom_emulator.identity.tokens import AUDIENCE, SCOPE, issuer_for
+from dicom_emulator.identity.tokens import issuer_for
+
+# The Azure DICOM service's resource (the tokens' audience) and its scope, as Azure spells them.
+DICOM_RESOURCE = "https://dicom.healthcareapis.azure.com"
+DICOM_SCOPE = f"{DICOM_RESOURCE}/.default"
 
 
 def identity_of(client: TestClient) -> Identity:
@@ -43,7 +47,7 @@ def get_token(client: TestClient, app: dict[str, str]) -> str:
     """A real token for ``app`` from the v2 token endpoint."""
     response = client.post(f"/{app['tenant']}/oauth2/v2.0/token", data={
         "grant_type": "client_credentials", "client_id": app["appId"],
-        "client_secret": app["password"], "scope": SCOPE})
+        "client_secret": app["password"], "scope": DICOM_SCOPE})
     assert response.status_code == 200, response.text
     return response.json()["access_token"]  # type: ignore[no-any-return]
 
@@ -52,7 +56,7 @@ def claims_for(identity: Identity, object_id: str, **overrides: Any) -> dict[str
     """The claims a real token for ``object_id`` would have, with ``overrides`` applied."""
     now = int(time.time())
     claims: dict[str, Any] = {
-        "aud": AUDIENCE, "iss": identity.issuer, "iat": now, "nbf": now, "exp": now + 600,
+        "aud": DICOM_RESOURCE, "iss": identity.issuer, "iat": now, "nbf": now, "exp": now + 600,
         "appid": "00000000-0000-0000-0000-000000000001", "oid": object_id, "sub": object_id,
         "tid": identity.tenant_id, "ver": "1.0",
     }

@@ -12,19 +12,19 @@ from pydicom.dataset import Dataset
 from starlette.testclient import TestClient
 
 from dicom_emulator.features.extended_query_tags.reindex import Reindexer
-from tests.factory import make_instance, to_bytes
-
-SINGLE = {"Accept": "application/dicom+json", "Content-Type": "application/dicom"}
+from tests.support.datasets import make_instance, to_bytes
+from tests.support.headers import STOW_SINGLE_PART
 
 
 def store(http: TestClient, *args: Any, version: str = "v2", **attributes: Any) -> int:
     """Store one instance made by ``make_instance``; returns the status code."""
     body = make_instance(*args, **attributes)
-    return http.post(f"/{version}/studies", content=body, headers=SINGLE).status_code
+    return http.post(f"/{version}/studies", content=body, headers=STOW_SINGLE_PART).status_code
 
 
 def store_dataset(http: TestClient, ds: Dataset, version: str = "v2") -> int:
-    return http.post(f"/{version}/studies", content=to_bytes(ds), headers=SINGLE).status_code
+    response = http.post(f"/{version}/studies", content=to_bytes(ds), headers=STOW_SINGLE_PART)
+    return response.status_code
 
 
 def add_tags(http: TestClient, *tags: dict[str, Any], version: str = "v2") -> dict[str, Any]:
@@ -77,10 +77,3 @@ def paused(reindexer: Reindexer) -> Iterator[threading.Semaphore]:
     finally:
         reindexer.before_batch = lambda: None
         gate.release(1000)
-
-
-def wait_until(condition: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
