@@ -196,7 +196,8 @@ def test_emulator_cli_manages_apps_and_roles_like_az(local: Settings) -> None:
     assert error.value.response.status_code == 403  # a valid token, but no role yet
     emulator_cli(local, "role", "assignment", "create", "--assignee", app["appId"],
                  "--role", "DICOM Data Reader")
-    assert isinstance(client.search_for_studies(), list)
+    # Now a Reader: it sees what the workshop's Owner sees.
+    assert client.search_for_studies() == make_client(local).search_for_studies()
     with pytest.raises(RuntimeError, match="role"):
         emulator_cli(local, "role", "assignment", "create", "--assignee", app["appId"],
                      "--role", "DICOM Data Janitor")
