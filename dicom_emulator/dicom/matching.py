@@ -1,8 +1,9 @@
 """What a QIDO filter asks for: the kinds of attribute matching the service supports.
 
-PS3.4 C.2.2.2's single value, UID list and range matching, plus the service's fuzzy
-matching of person names (``fuzzymatching=true``). There are no wildcards: the service
-compares ``*`` and ``?`` literally. Values are already in the canonical forms of
+PS3.4 C.2.2.2's single value and range matching, plus the service's fuzzy matching of
+person names (``fuzzymatching=true``). There is no UID list matching (``a,b`` is one value,
+compared whole: ``BaseQueryParser.ParseStringTagValue``) and there are no wildcards: the
+service compares ``,``, ``*`` and ``?`` literally. Values are already in the canonical forms of
 :mod:`dicom_emulator.dicom.values` (DA, DT, TM fixed width; PN words folded), so that
 the index can compare text.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AnyOf", "Condition", "Exact", "Fuzzy", "Range"]
+__all__ = ["Condition", "Exact", "Fuzzy", "Range"]
 
 
 @dataclass(frozen=True)
@@ -30,17 +31,10 @@ class Range:
 
 
 @dataclass(frozen=True)
-class AnyOf:
-    """UID list matching: any of the comma-separated values."""
-
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Fuzzy:
     """Prefix-word match on a person name: every word prefixes some word of the name."""
 
     words: tuple[str, ...]
 
 
-Condition = Exact | Range | AnyOf | Fuzzy
+Condition = Exact | Range | Fuzzy

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicom_emulator.dicom.attributes import Level
-from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range
 from dicom_emulator.storage.extended_query_tags import VALUE_TABLE
 
 __all__ = ["Criterion", "IndexColumn", "StudyModalities", "TagValue", "Target", "ValuesPlan",
@@ -134,9 +134,6 @@ def range_sql(column: str, condition: Range) -> SqlFragment:
 def _value_sql(column: str, condition: Condition) -> SqlFragment:
     if isinstance(condition, Range):
         return range_sql(column, condition)
-    if isinstance(condition, AnyOf):
-        marks = ", ".join("?" * len(condition.values))
-        return f"{column} IN ({marks})", list(condition.values)
     assert isinstance(condition, Exact)
     return f"{column} = ?", [condition.value]
 

@@ -164,3 +164,14 @@ def test_numbers_match_as_numbers(http: TestClient) -> None:
     assert len(search(http, "/instances", Rows=16)) == 1
     assert len(search(http, "/instances", Rows=8)) == 0
     assert len(search(http, "/series", SeriesNumber=42)) == 1
+
+
+def test_a_uid_list_on_a_ui_tag_is_one_value(http: TestClient) -> None:
+    """No UID list matching for extended query tags either: ``a,b`` is compared whole."""
+    add_and_wait(http, {"path": "FrameOfReferenceUID", "level": "Series"})
+    frame, other = generate_uid(), generate_uid()
+    assert store(http, FrameOfReferenceUID=frame) == 200
+    assert store(http, FrameOfReferenceUID=other) == 200
+    assert len(search(http, "/series", FrameOfReferenceUID=frame)) == 1
+    assert search(http, "/series", FrameOfReferenceUID=f"{frame},{other}") == []
+    assert search(http, "/series", FrameOfReferenceUID=f"{frame},") == []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from dicom_emulator.dicom.attributes import Level
-from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range
 from dicom_emulator.dicom.values import canonical_date_time, canonical_time
 from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES
 from dicom_emulator.features.query.parser import (
@@ -166,12 +166,17 @@ def test_keyword_and_hex_of_the_same_attribute() -> None:
         "Invalid query: attribute '00100020' has been specified more than once")
 
 
-def test_path_uid_again_as_filter() -> None:
+_NOT_QUERYABLE = ("Invalid query: AttributeId {} is not queryable.  If the parameter is an "
+                  "attribute keyword, check the casing as they are case-sensitive. The "
+                  "conformance statement has a list of supported query parameters, "
+                  "attributes and the levels.")
+
+
+def test_path_uid_again_as_filter_is_not_queryable() -> None:
     assert error(R.STUDY_SERIES, "StudyInstanceUID=1.2", study_uid=STUDY_UID) == (
-        "Invalid query: cannot specify attribute 'StudyInstanceUID' for the given resource.")
+        _NOT_QUERYABLE.format("StudyInstanceUID"))
     assert error(R.STUDY_SERIES_INSTANCES, "0020000E=1.2", study_uid=STUDY_UID,
-                 series_uid=SERIES_UID) == (
-        "Invalid query: cannot specify attribute 'SeriesInstanceUID' for the given resource.")
+                 series_uid=SERIES_UID) == _NOT_QUERYABLE.format("0020000E")
 
 
 def test_path_uids_become_filters() -> None:
@@ -252,9 +257,11 @@ def test_time_invalid(value: str) -> None:
         parse_condition(FakeTag(vr="TM", name="StudyTime"), value, fuzzy=False)
 
 
-def test_uid_list() -> None:
-    assert condition("StudyInstanceUID=1.2.3, 1.2.4,") == AnyOf(("1.2.3", "1.2.4"))
+def test_a_uid_list_is_one_value() -> None:
+    assert condition("StudyInstanceUID=1.2.3, 1.2.4,") == Exact("1.2.3, 1.2.4,")
     assert condition("SOPInstanceUID=1.2.3") == Exact("1.2.3")
+    tag = FakeTag(vr="UI", name="ReferencedSOPInstanceUID")
+    assert parse_condition(tag, "1.2,1.3", fuzzy=False) == Exact("1.2,1.3")
 
 
 def test_fuzzy_words_are_normalized() -> None:
@@ -294,7 +301,7 @@ def test_fragments_per_condition() -> None:
     assert fragment("StudyDate=20240101-") == ("st.study_date >= ?", ["20240101"])
     assert fragment("PerformedProcedureStepStartDate=-20240101") == (
         "se.pps_start_date <= ?", ["20240101"])
-    assert fragment("SOPInstanceUID=1.2,1.3") == ("i.sop_uid IN (?, ?)", ["1.2", "1.3"])
+    assert fragment("SOPInstanceUID=1.2,1.3") == ("i.sop_uid = ?", ["1.2,1.3"])
     sql, params = fragment("ModalitiesInStudy=CT")
     assert "FROM series" in sql and params == ["CT"]
     sql, params = fragment("PatientName=jo do&fuzzymatching=true")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from dicom_emulator.dicom.attributes import Level, person_name_words
-from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range
 from dicom_emulator.dicom.tags import format_tag, parse_tag
 from dicom_emulator.dicom.values import (
     InvalidValueError,
@@ -34,7 +34,6 @@ from dicom_emulator.errors import BadRequestError
 from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES, QueryAttribute
 from dicom_emulator.features.query.messages import (
     DATE_TIME_OFFSET,
-    DISALLOWED_UID,
     DUPLICATE_ATTRIBUTE,
     DUPLICATE_ID,
     EMPTY_RANGE,
@@ -174,11 +173,8 @@ def parse_query(
         if number is None:
             raise QueryParseError(UNKNOWN_PARAMETER.format(key))
         tag = format_tag(number)
-        if (tag == STUDY_UID_TAG and study_uid is not None) or (
-            tag == SERIES_UID_TAG and series_uid is not None
-        ):
-            keyword = "StudyInstanceUID" if tag == STUDY_UID_TAG else "SeriesInstanceUID"
-            raise QueryParseError(DISALLOWED_UID.format(keyword))
+        # A path UID given again as a filter is not queryable here: the nested routes
+        # accept no level it belongs to (QueryParser.GetQualifiedQueryTags drops them).
         attribute = available.get(tag)
         if attribute is None or attribute.level not in resource.levels:
             raise QueryParseError(NOT_QUERYABLE.format(key))
@@ -271,11 +267,6 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
         # A word of punctuation alone prefixes nothing the full-text index keeps.
         words = tuple(w for w in person_name_words(value).split() if any(map(str.isalnum, w)))
         return Fuzzy(words) if words else Exact(value)
-    if vr == "UI" and "," in value:
-        uids = tuple(u.strip() for u in value.split(",") if u.strip())
-        if not uids:
-            raise QueryParseError(EMPTY_VALUE.format(name))
-        return AnyOf(uids)
     if vr in QUERIED_AS_TEXT_VRS:
         return Exact(value)
     if vr in QUERIED_AS_INTEGER_VRS:
