@@ -102,13 +102,16 @@ PROGRESS_STEPS = 1000  # SQLite VM steps between two looks at the clock
 _COMPUTED_SQL = {
     "NumberOfStudyRelatedInstances":
         "(SELECT count(*) FROM instance c WHERE c.study_key = st.study_key)",
-    "NumberOfStudyRelatedSeries":
-        "(SELECT count(*) FROM series c WHERE c.study_key = st.study_key)",
     "ModalitiesInStudy":
         "(SELECT group_concat(DISTINCT c.modality) FROM series c WHERE c.study_key = st.study_key)",
     "NumberOfSeriesRelatedInstances":
         "(SELECT count(*) FROM instance c WHERE c.series_key = se.series_key)",
 }
+# A study result's NumberOfSeriesRelatedInstances: the series of its newest instance (the
+# service looks the study's one instance version up in its series rows).
+_NEWEST_SERIES_COUNT = (
+    "(SELECT count(*) FROM instance c WHERE c.series_key = (SELECT m.series_key FROM instance m"
+    " WHERE m.study_key = st.study_key ORDER BY m.instance_key DESC LIMIT 1))")
 # The newest instance of a result row: where attributes outside the level sets come from.
 _NEWEST_INSTANCE = {
     Level.STUDY: "FROM instance m WHERE m.study_key = st.study_key",
@@ -232,7 +235,8 @@ def values_sql(level: Level, plan: ValuesPlan, keys: Sequence[int]) -> SqlFragme
     computed attribute, and (when ``plan.metadata_tags``) a JSON object of those tags.
     """
     columns = [f"{_ALIAS[lv]}.attributes" for lv in plan.levels]
-    columns += [_COMPUTED_SQL[k] for k in plan.computed]
+    columns += [_NEWEST_SERIES_COUNT if level is Level.STUDY and k.startswith("NumberOfSeries")
+                else _COMPUTED_SQL[k] for k in plan.computed]
     params: list[Any] = []
     if plan.metadata_tags:
         pairs = ", ".join("?, json_extract(m.metadata, ?)" for _ in plan.metadata_tags)
