@@ -24,7 +24,6 @@ __all__ = [
     "all_attributes",
     "default_attributes",
     "normalize_person_name",
-    "person_name_words",
 ]
 
 
@@ -156,8 +155,3 @@ def normalize_person_name(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold().strip().rstrip("^=").strip()
-
-
-def person_name_words(value: str) -> str:
-    """Space-separated words of a normalized name, for prefix-word (fuzzy) matching."""
-    return " ".join(normalize_person_name(value).replace("^", " ").replace("=", " ").split())

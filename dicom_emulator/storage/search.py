@@ -142,22 +142,21 @@ def _value_sql(column: str, condition: Condition) -> SqlFragment:
 
 
 def fts_prefix_query(column: str, words: Iterable[str]) -> str:
-    """An FTS5 query: every word is a quoted prefix term on ``column``."""
-    terms = " AND ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
+    """An FTS5 phrase of prefix tokens on ``column``: ``"an"* + "mo"*``.
+
+    SQL Server's ``CONTAINS(col, '"an mo*"')`` makes each word of the phrase a prefix, the
+    words adjacent and in order. FTS5's ``"an mo"*`` would make only the last one a prefix;
+    ``+`` joins prefix tokens into one phrase.
+    """
+    terms = " + ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
     return f"{column} : ({terms})"
-
-
-def _like_escape(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _tag_value_sql(target: TagValue, condition: Condition) -> SqlFragment:
     if isinstance(condition, Fuzzy):
-        # Prefix-word match: each query word starts some word of the folded name.
-        words = "(' ' || replace(replace(v.text_value, '^', ' '), '=', ' '))"
-        clauses = [f"{words} LIKE ? ESCAPE '\\'" for _ in condition.words]
-        match: SqlFragment = (" AND ".join(clauses),
-                              [f"% {_like_escape(w)}%" for w in condition.words])
+        # The phrase-prefix match of the core PN columns, on the folded value
+        # (``storage.database`` registers the function on every connection).
+        match: SqlFragment = ("person_name_phrase(v.text_value, ?)", [" ".join(condition.words)])
     else:
         match = _value_sql(f"v.{target.kind}_value", condition)
     sql, params = match

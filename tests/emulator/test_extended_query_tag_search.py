@@ -100,6 +100,11 @@ def test_person_name_exact_and_fuzzy(http: TestClient, tagged: dict) -> None:
     assert series(OperatorsName="jo", fuzzymatching="true") == {tagged["series1"],
                                                                 tagged["series2"]}
     assert series(OperatorsName="jo ma", fuzzymatching="true") == {tagged["series1"]}
+    # A phrase prefix (CONTAINS '"ma jo*"'): the words adjacent and in order.
+    assert series(OperatorsName="ma jo", fuzzymatching="true") == set()
+    assert series(OperatorsName="john doe", fuzzymatching="true") == set()
+    assert series(OperatorsName="do^jo", fuzzymatching="true") == {tagged["series2"]}
+    assert series(OperatorsName="mary", fuzzymatching="true") == {tagged["series1"]}
     assert series(OperatorsName="ohn", fuzzymatching="true") == set()
     assert series(OperatorsName="jo") == set()  # exact without fuzzymatching
 

@@ -164,7 +164,9 @@ def test_other_strings_are_case_insensitive_but_accent_sensitive(read_only_http:
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("jo%20do", "a"), ("John%20Doe", "a"), ("doe", "a"), ("jo", "ca"), ("MARY", "c"),
-    ("ohn", ""), ("jo%20x", ""), ("fran", "b"), ("Ren%C3%A9e", "b"), ("do%5Ejo", "a"),
+    ("ohn", ""), ("jo%20x", ""), ("fran", "b"), ("Ren%C3%A9e", "b"), ("jo%5Edo", "a"),
+    # A phrase prefix: the words adjacent and in order (CONTAINS(col, '"do jo*"')).
+    ("do%5Ejo", ""), ("doe%20john", ""), ("ma%20jo", ""), ("jo%20ma", "c"),
 ])
 def test_fuzzy_matching_prefix_words(read_only_http: TestClient, seeded: Seeded, name: str,
                                      expected: str) -> None:

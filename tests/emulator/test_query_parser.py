@@ -272,6 +272,8 @@ def test_fuzzy_words_are_normalized() -> None:
 def test_fuzzy_only_changes_person_names() -> None:
     assert condition("PatientID=Jo&fuzzymatching=true") == Exact("Jo")
     assert condition("ReferringPhysicianName=a b&fuzzymatching=true") == Fuzzy(("a", "b"))
+    assert condition("PatientName=O'Brien^Ann&fuzzymatching=true") == Fuzzy(("o", "brien",
+                                                                             "ann"))
 
 
 def test_fuzzy_refuses_quotes() -> None:
@@ -305,7 +307,7 @@ def test_fragments_per_condition() -> None:
     sql, params = fragment("ModalitiesInStudy=CT")
     assert "FROM series" in sql and params == ["CT"]
     sql, params = fragment("PatientName=jo do&fuzzymatching=true")
-    assert "MATCH ?" in sql and params == ['patient_name : ("jo"* AND "do"*)']
+    assert "MATCH ?" in sql and params == ['patient_name : ("jo"* + "do"*)']
 
 
 # -- the extension point (extended query tags) -------------------------------------------

@@ -227,4 +227,11 @@ def test_azure_tutorial_searches(http: TestClient, azure_samples: dict[str, Path
                                    "&includefield=NumberOfStudyRelatedInstances")
     assert first(study, PATIENT_NAME) == {"Alphabetic": "Anony Mous"}
     assert first(study, "00201208") == 3
+    # Fuzzy matching is SQL Server's phrase prefix: each word a prefix, adjacent, in order.
+    for name, matches in [("anony%20mo", True), ("an%20mo", True), ("anony%20mous", True),
+                          ("mous", True), ("mo", True), ("mo%20an", False),
+                          ("mous%20anony", False), ("anony%20x", False), ("nony", False)]:
+        found = assert_search(http, f"/v2/studies?PatientName={name}&fuzzymatching=true",
+                              status=200 if matches else 204)
+        assert uids(found, STUDY_UID) == ([s] if matches else []), name
     assert len(assert_search(http, f"/v2/studies/{s}/series")) == 2

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from dicom_emulator.dicom.attributes import Level, person_name_words
-from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.attributes import Level, normalize_person_name
+from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range, name_tokens
 from dicom_emulator.dicom.tags import format_tag, parse_tag
 from dicom_emulator.dicom.values import (
     InvalidValueError,
@@ -264,8 +264,9 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
     if vr == "PN" and fuzzy:
         if '"' in value:
             raise QueryParseError(FUZZY_CHARACTER.format(name, value, '"'))
-        # A word of punctuation alone prefixes nothing the full-text index keeps.
-        words = tuple(w for w in person_name_words(value).split() if any(map(str.isalnum, w)))
+        # The words of the phrase, as the full-text index splits names (punctuation alone
+        # prefixes nothing it keeps).
+        words = tuple(name_tokens(normalize_person_name(value)))
         return Fuzzy(words) if words else Exact(value)
     if vr in QUERIED_AS_TEXT_VRS:
         return Exact(value)
