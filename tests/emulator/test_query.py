@@ -80,7 +80,7 @@ def test_invalid_path_uid_is_400(read_only_http: TestClient, path: str, name: st
 
 
 @pytest.mark.parametrize(("query", "message"), [
-    ("limit=500", "The query parameter 'limit' is invalid."),
+    ("limit=500", "The query parameter 'Limit' is invalid."),
     ("patientname=Doe", "Invalid query: unknown query parameter 'patientname'."),
     ("SOPInstanceUID=1.2", "Invalid query: AttributeId SOPInstanceUID is not queryable."),
     ("StudyDate=2020", "Date should be valid and formatted as yyyyMMdd."),
@@ -234,3 +234,31 @@ def test_filters_combine(read_only_http: TestClient, seeded: Seeded) -> None:
 def test_hex_attribute_ids(read_only_http: TestClient, seeded: Seeded) -> None:
     found = assert_search(read_only_http, "/v2/studies?00100020=PID-B")
     assert uids(found, STUDY_UID) == [seeded.b]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("limit=abc", "The query parameter 'Limit' is invalid. The value 'abc' is not valid for "
+                  "Limit."),
+    ("LIMIT=0", "The query parameter 'Limit' is invalid. The field Limit must be between 1 and "
+                "200."),
+    ("offset=-1", "The query parameter 'Offset' is invalid. The field Offset must be between 0 "
+                  "and 9.223372036854776E+18."),
+    ("fuzzymatching=yes", "The query parameter 'FuzzyMatching' is invalid. The value 'yes' is "
+                          "not valid for FuzzyMatching."),
+])
+@pytest.mark.parametrize("path", ["/v2/studies", "/v2/studies/1.2.x/series"])
+def test_option_binding_is_checked_before_accept(read_only_http: TestClient, seeded: Seeded,
+                                                 query: str, message: str, path: str) -> None:
+    """Model binding: the controller's [QueryModelStateValidator] runs before the action's
+    [AcceptContentFilter] (400 before 406, and before the path UID), and names the
+    property, as the service's E2E test spells out for QueryOptions ('Limit')."""
+    response = read_only_http.get(f"{path}?{query}&PatientID=1&PatientID=2",
+                                  headers={"Accept": "application/json"})
+    assert (response.status_code, response.text) == (400, message)
+
+
+def test_accept_is_checked_before_filters_and_path_uids(read_only_http: TestClient,
+                                                        seeded: Seeded) -> None:
+    for url in ("/v2/studies?PatientSex=F", "/v2/studies/1.2.x/series", "/v2/studies?limit=5"):
+        response = read_only_http.get(url, headers={"Accept": "application/json"})
+        assert (response.status_code, response.content) == (406, b""), url

@@ -59,7 +59,7 @@ def test_option_names_are_case_insensitive() -> None:
 @pytest.mark.parametrize("value", ["0", "201", "-1"])
 def test_limit_out_of_range(value: str) -> None:
     assert error(query=f"limit={value}") == (
-        "The query parameter 'limit' is invalid. The field Limit must be between 1 and 200.")
+        "The query parameter 'Limit' is invalid. The field Limit must be between 1 and 200.")
 
 
 def test_limit_bounds_are_inclusive() -> None:
@@ -69,14 +69,14 @@ def test_limit_bounds_are_inclusive() -> None:
 
 def test_limit_not_a_number() -> None:
     assert error(query="limit=ten") == (
-        "The query parameter 'limit' is invalid. The value 'ten' is not valid for Limit.")
+        "The query parameter 'Limit' is invalid. The value 'ten' is not valid for Limit.")
 
 
 @pytest.mark.parametrize(("query", "message"), [
     ("offset=99999999999999999999",  # more than a long holds: not a 500
-     "The query parameter 'offset' is invalid. The value '99999999999999999999' is not valid "
+     "The query parameter 'Offset' is invalid. The value '99999999999999999999' is not valid "
      "for Offset."),
-    ("limit=\u0663", "The query parameter 'limit' is invalid. The value '\u0663' is not valid "
+    ("limit=\u0663", "The query parameter 'Limit' is invalid. The value '\u0663' is not valid "
                     "for Limit."),  # digits of other scripts are not numbers here
 ])
 def test_numbers_the_option_types_cannot_hold(query: str, message: str) -> None:
@@ -85,11 +85,11 @@ def test_numbers_the_option_types_cannot_hold(query: str, message: str) -> None:
 
 def test_negative_offset() -> None:
     assert error(query="offset=-1").startswith(
-        "The query parameter 'offset' is invalid. The field Offset must be between 0 and ")
+        "The query parameter 'Offset' is invalid. The field Offset must be between 0 and ")
 
 
 def test_fuzzymatching_must_be_boolean() -> None:
-    assert error(query="fuzzymatching=yes") == ("The query parameter 'fuzzymatching' is invalid. "
+    assert error(query="fuzzymatching=yes") == ("The query parameter 'FuzzyMatching' is invalid. "
                                                 "The value 'yes' is not valid for FuzzyMatching.")
     assert parse(query="fuzzymatching=false").fuzzy is False
 
