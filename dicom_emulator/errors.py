@@ -27,11 +27,16 @@ class BadRequestError(DicomServiceError):
 
 
 class InvalidIdentifierError(BadRequestError):
-    def __init__(self, value: str, name: str):
-        super().__init__(f'DICOM Identifier is invalid. Value length should not exceed the '
-                         f'maximum length of 64 characters. Value should contain characters in '
-                         f'\'0\'-\'9\' and \'.\'. Each component must start with non-zero number. '
-                         f'(Identifier: "{name}", value: "{value}")')
+    """A path UID the service rejects: its ``InvalidIdentifierException``, an
+    ``ElementValidationException`` whose message is ``DicomElementValidationFailed``
+    around ``ErrorMessageUidIsInvalid``; ``name`` is the parameter's (``StudyInstanceUid``,
+    ``SeriesInstanceUid``, ``SopInstanceUid``). The value is not in the message."""
+
+    def __init__(self, name: str):
+        super().__init__(f"Dicom element '{name}' failed validation for VR 'UI': DICOM "
+                         f"Identifier is invalid. Value length should not exceed the maximum "
+                         f"length of 64 characters. Value should contain characters in "
+                         f"'0'-'9' and '.'. Each component must start with non-zero number.")
 
 
 class UnauthorizedError(DicomServiceError):

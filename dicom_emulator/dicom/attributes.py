@@ -16,13 +16,14 @@ from dicom_emulator.dicom.tags import tag_hex
 
 __all__ = [
     "COMPUTED",
+    "INDEX_ROW_ATTRIBUTES",
     "LEVEL_ATTRIBUTES",
     "SEARCHABLE",
     "Level",
     "Searchable",
+    "all_attributes",
     "default_attributes",
     "normalize_person_name",
-    "person_name_words",
 ]
 
 
@@ -119,13 +120,34 @@ def default_attributes(level: Level, api_version: int) -> tuple[str, ...]:
     )
 
 
-# Computed attributes: not in any file, derived from the index.
+def all_attributes(level: Level) -> tuple[str, ...]:
+    """Keywords ``includefield=all`` returns at ``level`` (``QueryResponseBuilder``'s
+    ``All*Tags``: the v1 defaults and more). At series level that is the v1 defaults and
+    SeriesNumber, Laterality, SeriesDate, SeriesTime: ManufacturerModelName, a v2 default
+    only, is not among them."""
+    if level is Level.SERIES:
+        return tuple(k for k in LEVEL_ATTRIBUTES[level] if k != "ManufacturerModelName")
+    return LEVEL_ATTRIBUTES[level]
+
+
+# Computed attributes: not in any file, derived from the index (QueryLimit's
+# StudyResultComputedTags and SeriesResultComputedTags).
 COMPUTED = {
     "ModalitiesInStudy": Level.STUDY,
     "NumberOfStudyRelatedInstances": Level.STUDY,
-    "NumberOfStudyRelatedSeries": Level.STUDY,
     "NumberOfSeriesRelatedInstances": Level.SERIES,
 }
+
+# What the service's index rows hold (``StudyResult.AvailableTags`` and
+# ``SeriesResult.AvailableTags``): a result whose every returned attribute is here is
+# served from those rows, not from the stored metadata.
+INDEX_ROW_ATTRIBUTES = frozenset({
+    "StudyInstanceUID", "PatientID", "PatientName", "ReferringPhysicianName", "StudyDate",
+    "StudyDescription", "AccessionNumber", "PatientBirthDate", "ModalitiesInStudy",
+    "NumberOfStudyRelatedInstances",
+    "SeriesInstanceUID", "Modality", "PerformedProcedureStepStartDate",
+    "ManufacturerModelName", "NumberOfSeriesRelatedInstances",
+})
 
 
 def normalize_person_name(value: str) -> str:
@@ -133,8 +155,3 @@ def normalize_person_name(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold().strip().rstrip("^=").strip()
-
-
-def person_name_words(value: str) -> str:
-    """Space-separated words of a normalized name, for prefix-word (fuzzy) matching."""
-    return " ".join(normalize_person_name(value).replace("^", " ").replace("=", " ").split())

@@ -41,7 +41,7 @@ def is_valid_uid(value: str) -> bool:
 def check_path_uid(value: str, name: str) -> str:
     """A UID from a URL path, or :class:`InvalidIdentifierError` (400)."""
     if not is_valid_uid(value):
-        raise InvalidIdentifierError(value, name)
+        raise InvalidIdentifierError(name)
     return value.rstrip(" \0")
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from dicom_emulator.dicom.matching import phrase_prefix_match
 from dicom_emulator.storage.schema import MIGRATIONS, Migration
 
 __all__ = ["Database", "SchemaVersionError", "migrate", "schema_version"]
@@ -33,6 +34,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
+    # QIDO's fuzzy match on extended query tag PN values (storage.search).
+    conn.create_function("person_name_phrase", 2, phrase_prefix_match, deterministic=True)
     conn.row_factory = sqlite3.Row
     return conn
 

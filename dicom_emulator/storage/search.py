@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dicom_emulator.dicom.attributes import Level
-from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range
 from dicom_emulator.storage.extended_query_tags import VALUE_TABLE
 
 __all__ = ["Criterion", "IndexColumn", "StudyModalities", "TagValue", "Target", "ValuesPlan",
@@ -102,13 +102,16 @@ PROGRESS_STEPS = 1000  # SQLite VM steps between two looks at the clock
 _COMPUTED_SQL = {
     "NumberOfStudyRelatedInstances":
         "(SELECT count(*) FROM instance c WHERE c.study_key = st.study_key)",
-    "NumberOfStudyRelatedSeries":
-        "(SELECT count(*) FROM series c WHERE c.study_key = st.study_key)",
     "ModalitiesInStudy":
         "(SELECT group_concat(DISTINCT c.modality) FROM series c WHERE c.study_key = st.study_key)",
     "NumberOfSeriesRelatedInstances":
         "(SELECT count(*) FROM instance c WHERE c.series_key = se.series_key)",
 }
+# A study result's NumberOfSeriesRelatedInstances: the series of its newest instance (the
+# service looks the study's one instance version up in its series rows).
+_NEWEST_SERIES_COUNT = (
+    "(SELECT count(*) FROM instance c WHERE c.series_key = (SELECT m.series_key FROM instance m"
+    " WHERE m.study_key = st.study_key ORDER BY m.instance_key DESC LIMIT 1))")
 # The newest instance of a result row: where attributes outside the level sets come from.
 _NEWEST_INSTANCE = {
     Level.STUDY: "FROM instance m WHERE m.study_key = st.study_key",
@@ -134,30 +137,26 @@ def range_sql(column: str, condition: Range) -> SqlFragment:
 def _value_sql(column: str, condition: Condition) -> SqlFragment:
     if isinstance(condition, Range):
         return range_sql(column, condition)
-    if isinstance(condition, AnyOf):
-        marks = ", ".join("?" * len(condition.values))
-        return f"{column} IN ({marks})", list(condition.values)
     assert isinstance(condition, Exact)
     return f"{column} = ?", [condition.value]
 
 
 def fts_prefix_query(column: str, words: Iterable[str]) -> str:
-    """An FTS5 query: every word is a quoted prefix term on ``column``."""
-    terms = " AND ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
+    """An FTS5 phrase of prefix tokens on ``column``: ``"an"* + "mo"*``.
+
+    SQL Server's ``CONTAINS(col, '"an mo*"')`` makes each word of the phrase a prefix, the
+    words adjacent and in order. FTS5's ``"an mo"*`` would make only the last one a prefix;
+    ``+`` joins prefix tokens into one phrase.
+    """
+    terms = " + ".join('"{}"*'.format(w.replace('"', '""')) for w in words)
     return f"{column} : ({terms})"
-
-
-def _like_escape(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _tag_value_sql(target: TagValue, condition: Condition) -> SqlFragment:
     if isinstance(condition, Fuzzy):
-        # Prefix-word match: each query word starts some word of the folded name.
-        words = "(' ' || replace(replace(v.text_value, '^', ' '), '=', ' '))"
-        clauses = [f"{words} LIKE ? ESCAPE '\\'" for _ in condition.words]
-        match: SqlFragment = (" AND ".join(clauses),
-                              [f"% {_like_escape(w)}%" for w in condition.words])
+        # The phrase-prefix match of the core PN columns, on the folded value
+        # (``storage.database`` registers the function on every connection).
+        match: SqlFragment = ("person_name_phrase(v.text_value, ?)", [" ".join(condition.words)])
     else:
         match = _value_sql(f"v.{target.kind}_value", condition)
     sql, params = match
@@ -235,7 +234,8 @@ def values_sql(level: Level, plan: ValuesPlan, keys: Sequence[int]) -> SqlFragme
     computed attribute, and (when ``plan.metadata_tags``) a JSON object of those tags.
     """
     columns = [f"{_ALIAS[lv]}.attributes" for lv in plan.levels]
-    columns += [_COMPUTED_SQL[k] for k in plan.computed]
+    columns += [_NEWEST_SERIES_COUNT if level is Level.STUDY and k.startswith("NumberOfSeries")
+                else _COMPUTED_SQL[k] for k in plan.computed]
     params: list[Any] = []
     if plan.metadata_tags:
         pairs = ", ".join("?, json_extract(m.metadata, ?)" for _ in plan.metadata_tags)

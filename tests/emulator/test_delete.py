@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from dicom_emulator import EmulatorSettings
 from tests.support.datasets import make_instance
 from tests.support.headers import STOW_SINGLE_PART
+from tests.support.uids import INVALID_UID
 
 
 @pytest.fixture
@@ -78,9 +79,9 @@ def test_restore_after_delete_succeeds(http: TestClient, tree: dict) -> None:
     assert http.post("/v2/studies", content=again, headers=STOW_SINGLE_PART).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/v2/studies/abc", "/v2/studies/1.2/series/1.x",
-                                  "/v2/studies/1.2/series/1.3/instances/" + "1" * 65])
-def test_invalid_uid_is_400(http: TestClient, path: str) -> None:
+@pytest.mark.parametrize(("path", "name"), [
+    ("/v2/studies/abc", "StudyInstanceUid"), ("/v2/studies/1.2/series/1.x", "SeriesInstanceUid"),
+    ("/v2/studies/1.2/series/1.3/instances/" + "1" * 65, "SopInstanceUid")])
+def test_invalid_uid_is_400(http: TestClient, path: str, name: str) -> None:
     response = http.delete(path)
-    assert response.status_code == 400
-    assert "DICOM Identifier is invalid" in response.text
+    assert (response.status_code, response.text) == (400, INVALID_UID.format(name))

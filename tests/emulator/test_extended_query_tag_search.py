@@ -100,6 +100,11 @@ def test_person_name_exact_and_fuzzy(http: TestClient, tagged: dict) -> None:
     assert series(OperatorsName="jo", fuzzymatching="true") == {tagged["series1"],
                                                                 tagged["series2"]}
     assert series(OperatorsName="jo ma", fuzzymatching="true") == {tagged["series1"]}
+    # A phrase prefix (CONTAINS '"ma jo*"'): the words adjacent and in order.
+    assert series(OperatorsName="ma jo", fuzzymatching="true") == set()
+    assert series(OperatorsName="john doe", fuzzymatching="true") == set()
+    assert series(OperatorsName="do^jo", fuzzymatching="true") == {tagged["series2"]}
+    assert series(OperatorsName="mary", fuzzymatching="true") == {tagged["series1"]}
     assert series(OperatorsName="ohn", fuzzymatching="true") == set()
     assert series(OperatorsName="jo") == set()  # exact without fuzzymatching
 
@@ -164,3 +169,14 @@ def test_numbers_match_as_numbers(http: TestClient) -> None:
     assert len(search(http, "/instances", Rows=16)) == 1
     assert len(search(http, "/instances", Rows=8)) == 0
     assert len(search(http, "/series", SeriesNumber=42)) == 1
+
+
+def test_a_uid_list_on_a_ui_tag_is_one_value(http: TestClient) -> None:
+    """No UID list matching for extended query tags either: ``a,b`` is compared whole."""
+    add_and_wait(http, {"path": "FrameOfReferenceUID", "level": "Series"})
+    frame, other = generate_uid(), generate_uid()
+    assert store(http, FrameOfReferenceUID=frame) == 200
+    assert store(http, FrameOfReferenceUID=other) == 200
+    assert len(search(http, "/series", FrameOfReferenceUID=frame)) == 1
+    assert search(http, "/series", FrameOfReferenceUID=f"{frame},{other}") == []
+    assert search(http, "/series", FrameOfReferenceUID=f"{frame},") == []

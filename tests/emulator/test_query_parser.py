@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from dicom_emulator.dicom.attributes import Level
-from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range
 from dicom_emulator.dicom.values import canonical_date_time, canonical_time
 from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES
 from dicom_emulator.features.query.parser import (
@@ -59,7 +59,7 @@ def test_option_names_are_case_insensitive() -> None:
 @pytest.mark.parametrize("value", ["0", "201", "-1"])
 def test_limit_out_of_range(value: str) -> None:
     assert error(query=f"limit={value}") == (
-        "The query parameter 'limit' is invalid. The field Limit must be between 1 and 200.")
+        "The query parameter 'Limit' is invalid. The field Limit must be between 1 and 200.")
 
 
 def test_limit_bounds_are_inclusive() -> None:
@@ -69,14 +69,14 @@ def test_limit_bounds_are_inclusive() -> None:
 
 def test_limit_not_a_number() -> None:
     assert error(query="limit=ten") == (
-        "The query parameter 'limit' is invalid. The value 'ten' is not valid for Limit.")
+        "The query parameter 'Limit' is invalid. The value 'ten' is not valid for Limit.")
 
 
 @pytest.mark.parametrize(("query", "message"), [
     ("offset=99999999999999999999",  # more than a long holds: not a 500
-     "The query parameter 'offset' is invalid. The value '99999999999999999999' is not valid "
+     "The query parameter 'Offset' is invalid. The value '99999999999999999999' is not valid "
      "for Offset."),
-    ("limit=\u0663", "The query parameter 'limit' is invalid. The value '\u0663' is not valid "
+    ("limit=\u0663", "The query parameter 'Limit' is invalid. The value '\u0663' is not valid "
                     "for Limit."),  # digits of other scripts are not numbers here
 ])
 def test_numbers_the_option_types_cannot_hold(query: str, message: str) -> None:
@@ -85,11 +85,11 @@ def test_numbers_the_option_types_cannot_hold(query: str, message: str) -> None:
 
 def test_negative_offset() -> None:
     assert error(query="offset=-1").startswith(
-        "The query parameter 'offset' is invalid. The field Offset must be between 0 and ")
+        "The query parameter 'Offset' is invalid. The field Offset must be between 0 and ")
 
 
 def test_fuzzymatching_must_be_boolean() -> None:
-    assert error(query="fuzzymatching=yes") == ("The query parameter 'fuzzymatching' is invalid. "
+    assert error(query="fuzzymatching=yes") == ("The query parameter 'FuzzyMatching' is invalid. "
                                                 "The value 'yes' is not valid for FuzzyMatching.")
     assert parse(query="fuzzymatching=false").fuzzy is False
 
@@ -166,12 +166,17 @@ def test_keyword_and_hex_of_the_same_attribute() -> None:
         "Invalid query: attribute '00100020' has been specified more than once")
 
 
-def test_path_uid_again_as_filter() -> None:
+_NOT_QUERYABLE = ("Invalid query: AttributeId {} is not queryable.  If the parameter is an "
+                  "attribute keyword, check the casing as they are case-sensitive. The "
+                  "conformance statement has a list of supported query parameters, "
+                  "attributes and the levels.")
+
+
+def test_path_uid_again_as_filter_is_not_queryable() -> None:
     assert error(R.STUDY_SERIES, "StudyInstanceUID=1.2", study_uid=STUDY_UID) == (
-        "Invalid query: cannot specify attribute 'StudyInstanceUID' for the given resource.")
+        _NOT_QUERYABLE.format("StudyInstanceUID"))
     assert error(R.STUDY_SERIES_INSTANCES, "0020000E=1.2", study_uid=STUDY_UID,
-                 series_uid=SERIES_UID) == (
-        "Invalid query: cannot specify attribute 'SeriesInstanceUID' for the given resource.")
+                 series_uid=SERIES_UID) == _NOT_QUERYABLE.format("0020000E")
 
 
 def test_path_uids_become_filters() -> None:
@@ -252,9 +257,11 @@ def test_time_invalid(value: str) -> None:
         parse_condition(FakeTag(vr="TM", name="StudyTime"), value, fuzzy=False)
 
 
-def test_uid_list() -> None:
-    assert condition("StudyInstanceUID=1.2.3, 1.2.4,") == AnyOf(("1.2.3", "1.2.4"))
+def test_a_uid_list_is_one_value() -> None:
+    assert condition("StudyInstanceUID=1.2.3, 1.2.4,") == Exact("1.2.3, 1.2.4,")
     assert condition("SOPInstanceUID=1.2.3") == Exact("1.2.3")
+    tag = FakeTag(vr="UI", name="ReferencedSOPInstanceUID")
+    assert parse_condition(tag, "1.2,1.3", fuzzy=False) == Exact("1.2,1.3")
 
 
 def test_fuzzy_words_are_normalized() -> None:
@@ -265,6 +272,8 @@ def test_fuzzy_words_are_normalized() -> None:
 def test_fuzzy_only_changes_person_names() -> None:
     assert condition("PatientID=Jo&fuzzymatching=true") == Exact("Jo")
     assert condition("ReferringPhysicianName=a b&fuzzymatching=true") == Fuzzy(("a", "b"))
+    assert condition("PatientName=O'Brien^Ann&fuzzymatching=true") == Fuzzy(("o", "brien",
+                                                                             "ann"))
 
 
 def test_fuzzy_refuses_quotes() -> None:
@@ -294,11 +303,11 @@ def test_fragments_per_condition() -> None:
     assert fragment("StudyDate=20240101-") == ("st.study_date >= ?", ["20240101"])
     assert fragment("PerformedProcedureStepStartDate=-20240101") == (
         "se.pps_start_date <= ?", ["20240101"])
-    assert fragment("SOPInstanceUID=1.2,1.3") == ("i.sop_uid IN (?, ?)", ["1.2", "1.3"])
+    assert fragment("SOPInstanceUID=1.2,1.3") == ("i.sop_uid = ?", ["1.2,1.3"])
     sql, params = fragment("ModalitiesInStudy=CT")
     assert "FROM series" in sql and params == ["CT"]
     sql, params = fragment("PatientName=jo do&fuzzymatching=true")
-    assert "MATCH ?" in sql and params == ['patient_name : ("jo"* AND "do"*)']
+    assert "MATCH ?" in sql and params == ['patient_name : ("jo"* + "do"*)']
 
 
 # -- the extension point (extended query tags) -------------------------------------------

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from dicom_emulator import EmulatorSettings, create_app
 from tests.support.datasets import make_dataset, make_instance
 from tests.support.headers import EXPLICIT_VR_LITTLE_ENDIAN, JPEG_2000_LOSSLESS, MULTIPART_DICOM
+from tests.support.uids import INVALID_UID
 from tests.support.wado import (
     Stored,
     get_without_accept,
@@ -280,15 +281,14 @@ def test_not_found_messages(http: TestClient, instance: Stored) -> None:
         assert (response.status_code, response.text) == (404, message), url
 
 
-@pytest.mark.parametrize("url", [
-    "/v2/studies/1.2.abc",
-    "/v2/studies/1.2.3/series/1.2.x",
-    "/v2/studies/1.2.3/series/1.2.3/instances/" + "1" * 65,
+@pytest.mark.parametrize(("url", "name"), [
+    ("/v2/studies/1.2.abc", "StudyInstanceUid"),
+    ("/v2/studies/1.2.3/series/1.2.x", "SeriesInstanceUid"),
+    ("/v2/studies/1.2.3/series/1.2.3/instances/" + "1" * 65, "SopInstanceUid"),
 ])
-def test_invalid_uid_is_400(http: TestClient, url: str) -> None:
+def test_invalid_uid_is_400(http: TestClient, url: str, name: str) -> None:
     response = http.get(url, headers=ORIGINAL_MP)
-    assert response.status_code == 400
-    assert response.text.startswith("DICOM Identifier is invalid.")
+    assert (response.status_code, response.text) == (400, INVALID_UID.format(name))
 
 
 def test_file_deleted_under_the_index_is_404(http: TestClient, instance: Stored) -> None:

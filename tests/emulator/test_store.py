@@ -16,6 +16,7 @@ from dicom_emulator import EmulatorSettings, create_app
 from tests.support.datasets import make_dataset, make_instance
 from tests.support.headers import ACCEPT_DICOM_JSON, STOW_SINGLE_PART
 from tests.support.stow import multipart_related, multipart_stow
+from tests.support.uids import INVALID_UID
 
 
 def values(dataset: dict, tag: str) -> list:
@@ -234,7 +235,7 @@ def test_accept_without_dicom_json_is_406(http: TestClient, accept: str | None) 
 def test_invalid_study_uid_in_path_is_400(http: TestClient) -> None:
     response = http.post("/v2/studies/1.2.abc", content=make_instance(), headers=STOW_SINGLE_PART)
     assert response.status_code == 400
-    assert "DICOM Identifier is invalid" in response.text
+    assert response.text == INVALID_UID.format("StudyInstanceUid")
 
 
 def test_request_over_the_size_limit_is_413_and_stores_nothing(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dicom_emulator.features.query.parser import QueryResource
+from dicom_emulator.features.query.parser import QueryResource, bind_options
 from dicom_emulator.features.query.service import SearchResult, search
 from dicom_emulator.web.request import (
     api_version,
@@ -20,11 +20,14 @@ ERRONEOUS_ATTRIBUTES_HEADER = "erroneous-dicom-attributes"
 
 
 async def _search(request: Request, resource: QueryResource) -> Response:
+    params = request.query_params.multi_items()
+    # The service's order: option binding (400), the Accept filter (406), then the path
+    # UIDs and the filters (400), in the query service.
+    bind_options(params)
     require_dicom_json_accept(request)
     study, series, _ = optional_path_uids(request)
     app = components(request)
     api = api_version(request)
-    params = request.query_params.multi_items()
 
     def run() -> SearchResult:
         # The extended query tags are read here too: both read the index, off the loop.

@@ -18,7 +18,6 @@ DUPLICATE_ID = ("Invalid QIDO-RS query. Duplicate AttributeId '{}'. Each attribu
                 "allowed to be specified once.")
 DUPLICATE_ATTRIBUTE = ("Invalid query: attribute '{}' has been specified more than once using "
                        "different ID formats. Each attribute is only allowed to be specified once.")
-DISALLOWED_UID = "Invalid query: cannot specify attribute '{}' for the given resource."
 INCLUDE_ALL_AND_NAMES = "Invalid query: cannot specify included fields in addition to 'all'."
 INCLUDE_UNKNOWN = "Invalid query: IncludeField has unknown attribute '{}'."
 INVALID_OPTION = "The query parameter '{}' is invalid. {}"

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from dicom_emulator.dicom.attributes import Level, person_name_words
-from dicom_emulator.dicom.matching import AnyOf, Condition, Exact, Fuzzy, Range
+from dicom_emulator.dicom.attributes import Level, normalize_person_name
+from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range, name_tokens
 from dicom_emulator.dicom.tags import format_tag, parse_tag
 from dicom_emulator.dicom.values import (
     InvalidValueError,
@@ -34,7 +34,6 @@ from dicom_emulator.errors import BadRequestError
 from dicom_emulator.features.query.attributes import CORE_ATTRIBUTES, QueryAttribute
 from dicom_emulator.features.query.messages import (
     DATE_TIME_OFFSET,
-    DISALLOWED_UID,
     DUPLICATE_ATTRIBUTE,
     DUPLICATE_ID,
     EMPTY_RANGE,
@@ -119,6 +118,41 @@ _OPTIONS = ("limit", "offset", "fuzzymatching", "includefield")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
+@dataclass(frozen=True)
+class QueryOptions:
+    """The options bound as the service's ``[FromQuery] QueryOptions`` are."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    fuzzy: bool = False
+    include_fields: tuple[str, ...] = ()
+
+
+def bind_options(params: Iterable[tuple[str, str]]) -> QueryOptions:
+    """Bind ``limit``, ``offset``, ``fuzzymatching`` and ``includefield`` (names in any case).
+
+    The service does this in model binding, and its ``[QueryModelStateValidator]`` (on the
+    controller) throws before the action's ``[AcceptContentFilter]`` runs: a bad option is
+    a 400 even when Accept would be a 406. Its messages name the model's property
+    (``Limit``, ``Offset``, ``FuzzyMatching``: the ModelState key), not the key as written.
+
+    Raises
+    ------
+    QueryParseError
+        ``The query parameter 'Limit' is invalid. …`` and the like.
+    """
+    options: dict[str, list[str]] = {}
+    for key, value in params:
+        if key.strip().lower() in _OPTIONS:
+            options.setdefault(key.strip().lower(), []).append(value)
+    return QueryOptions(
+        limit=_integer_option(options, "Limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        offset=_integer_option(options, "Offset", 0, 0, None),
+        fuzzy=_fuzzy_option(options),
+        include_fields=tuple(options.get("includefield", [])),
+    )
+
+
 def parse_query(
     params: Iterable[tuple[str, str]],
     resource: QueryResource,
@@ -149,20 +183,18 @@ def parse_query(
     QueryParseError
         With the service's message, for anything it would answer with 400.
     """
-    options: dict[str, list[str]] = {}
+    params = list(params)
+    bound = bind_options(params)
+    limit, offset, fuzzy = bound.limit, bound.offset, bound.fuzzy
     filters: dict[str, str] = {}
     for key, value in params:
         key = key.strip()
         if key.lower() in _OPTIONS:
-            options.setdefault(key.lower(), []).append(value)
-        elif key in filters:
+            continue
+        if key in filters:
             raise QueryParseError(DUPLICATE_ID.format(key))
-        else:
-            filters[key] = value.strip()
-    limit = _integer_option(options, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _integer_option(options, "offset", 0, 0, None)
-    fuzzy = _fuzzy_option(options)
-    include_all, include_tags = _include_fields(options.get("includefield", []))
+        filters[key] = value.strip()
+    include_all, include_tags = _include_fields(list(bound.include_fields))
 
     available: dict[str, QueryAttribute] = dict(CORE_ATTRIBUTES)
     for extra_attribute in extra:
@@ -174,11 +206,8 @@ def parse_query(
         if number is None:
             raise QueryParseError(UNKNOWN_PARAMETER.format(key))
         tag = format_tag(number)
-        if (tag == STUDY_UID_TAG and study_uid is not None) or (
-            tag == SERIES_UID_TAG and series_uid is not None
-        ):
-            keyword = "StudyInstanceUID" if tag == STUDY_UID_TAG else "SeriesInstanceUID"
-            raise QueryParseError(DISALLOWED_UID.format(keyword))
+        # A path UID given again as a filter is not queryable here: the nested routes
+        # accept no level it belongs to (QueryParser.GetQualifiedQueryTags drops them).
         attribute = available.get(tag)
         if attribute is None or attribute.level not in resource.levels:
             raise QueryParseError(NOT_QUERYABLE.format(key))
@@ -207,24 +236,24 @@ def parse_query(
 # -- options ---------------------------------------------------------------------------
 
 
-def _integer_option(options: dict[str, list[str]], name: str, default: int, low: int,
+def _integer_option(options: dict[str, list[str]], prop: str, default: int, low: int,
                     high: int | None) -> int:
-    values = options.get(name)
+    values = options.get(prop.lower())
     if not values:
         return default
     # ASP.NET binds the first value; its messages name the property (Limit, Offset), and a
     # number its type (int, long) cannot hold does not bind at all.
-    text, prop = values[0].strip(), name.capitalize()
+    text = values[0].strip()
     bits = 31 if high is not None else 63
     if not _INTEGER.fullmatch(text) or not -(2**bits) <= int(text) < 2**bits:
         raise QueryParseError(INVALID_OPTION.format(
-            name, f"The value '{values[0]}' is not valid for {prop}."))
+            prop, f"The value '{values[0]}' is not valid for {prop}."))
     number = int(text)
     if number < low or (high is not None and number > high):
         # RangeAttribute(0, long.MaxValue) prints its maximum as a double.
         shown = str(high) if high is not None else "9.223372036854776E+18"
         raise QueryParseError(INVALID_OPTION.format(
-            name, f"The field {prop} must be between {low} and {shown}."))
+            prop, f"The field {prop} must be between {low} and {shown}."))
     return number
 
 
@@ -235,7 +264,7 @@ def _fuzzy_option(options: dict[str, list[str]]) -> bool:
     text = values[0].strip().lower()
     if text not in ("true", "false"):
         raise QueryParseError(INVALID_OPTION.format(
-            "fuzzymatching", f"The value '{values[0]}' is not valid for FuzzyMatching."))
+            "FuzzyMatching", f"The value '{values[0]}' is not valid for FuzzyMatching."))
     return text == "true"
 
 
@@ -268,14 +297,10 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
     if vr == "PN" and fuzzy:
         if '"' in value:
             raise QueryParseError(FUZZY_CHARACTER.format(name, value, '"'))
-        # A word of punctuation alone prefixes nothing the full-text index keeps.
-        words = tuple(w for w in person_name_words(value).split() if any(map(str.isalnum, w)))
+        # The words of the phrase, as the full-text index splits names (punctuation alone
+        # prefixes nothing it keeps).
+        words = tuple(name_tokens(normalize_person_name(value)))
         return Fuzzy(words) if words else Exact(value)
-    if vr == "UI" and "," in value:
-        uids = tuple(u.strip() for u in value.split(",") if u.strip())
-        if not uids:
-            raise QueryParseError(EMPTY_VALUE.format(name))
-        return AnyOf(uids)
     if vr in QUERIED_AS_TEXT_VRS:
         return Exact(value)
     if vr in QUERIED_AS_INTEGER_VRS:
