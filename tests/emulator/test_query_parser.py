@@ -44,7 +44,7 @@ def condition(query: str, resource: QueryResource = R.ALL_INSTANCES) -> Conditio
 # -- options ---------------------------------------------------------------------------
 
 
-def test_defaults() -> None:
+def test_an_empty_query_has_the_default_options() -> None:
     query = parse()
     assert (query.limit, query.offset, query.fuzzy, query.include_all) == (100, 0, False, False)
     assert query.filters == () and query.include_tags == ()
@@ -280,7 +280,7 @@ def test_fuzzy_refuses_quotes() -> None:
     assert error(query='PatientName="Doe"&fuzzymatching=true') == (
         "Invalid query: specified tag 'PatientName' value '\"Doe\"' contains unsupported "
         "character '\"'. Character is not supported with Fuzzy match, try exact match or "
-        "removing the invalid character.")
+        "removing the invalid character. ")
 
 
 def test_quotes_are_fine_without_fuzzy() -> None:

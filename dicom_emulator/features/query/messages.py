@@ -23,7 +23,7 @@ INCLUDE_UNKNOWN = "Invalid query: IncludeField has unknown attribute '{}'."
 INVALID_OPTION = "The query parameter '{}' is invalid. {}"
 FUZZY_CHARACTER = ("Invalid query: specified tag '{}' value '{}' contains unsupported character "
                    "'{}'. Character is not supported with Fuzzy match, try exact match or "
-                   "removing the invalid character.")
+                   "removing the invalid character. ")  # the service's text ends with a space
 INVALID_DATE = ("Invalid query: specified Date value '{}' is invalid for attribute '{}'. Date "
                 "should be valid and formatted as yyyyMMdd.")
 INVALID_DATE_TIME = ("Invalid query: specified DateTime value '{}' is invalid for attribute '{}'."
