@@ -1,7 +1,8 @@
 """Validation of identifiers and attribute values, with the service's rules and messages.
 
-VR syntax checks are pydicom's (``validate_value``); this module adds the service's
-own rules (its UID pattern, required attributes, what fails an instance in v1 vs v2).
+VR syntax checks are fo-dicom's for the common string VRs (:mod:`.fodicom`) and pydicom's
+(``validate_value``) for the others; this module adds the service's own rules (its UID
+pattern, required attributes, what fails an instance in v1 vs v2).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.valuerep import validate_value
 
+from dicom_emulator.dicom import fodicom
 from dicom_emulator.dicom.tags import keyword_tag
 from dicom_emulator.dicom.vr import ASCII_TEXT_VRS, BINARY_VALUE_SIZES, MAX_LENGTHS, STRING_VRS
 from dicom_emulator.errors import InvalidIdentifierError
@@ -126,10 +128,11 @@ def check_element(ds: Dataset, tag: int) -> AttributeProblem | None:
     except (ValueError, LookupError) as exc:
         return AttributeProblem(tag, vr, "", f"Value cannot be decoded: {exc}")
     for value in values:
-        if vr == "UI" and value and not is_valid_uid(value):
-            return AttributeProblem(tag, vr, value, "DICOM Identifier is invalid.")
-        if vr == "PN" and (value.count("=") > 2 or any(g.count("^") > 4 for g in value.split("="))):
-            return AttributeProblem(tag, vr, value, "Value exceeds the allowed component groups.")
+        if vr in fodicom.KNOWN_VRS:  # fo-dicom's rules and words (v2 warnings are its)
+            reason = fodicom.reason(vr, value) if value else None
+            if reason is not None:
+                return AttributeProblem(tag, vr, value, reason)
+            continue
         try:
             validate_value(vr, value, config.RAISE)
         except ValueError as exc:

@@ -161,8 +161,8 @@ def test_v2_stores_with_a_warning_and_drops_the_invalid_value(
     (item,) = values(response.json(), "00081199")
     assert values(item, "00081196") == [1]
     comment = values(values(item, "00741048")[0], "00000902")[0]
-    assert comment.startswith('DICOM100: (0008,0020) - Content "NotAValidDate" does not '
-                              "validate VR DA: ")
+    assert comment == ('DICOM100: (0008,0020) - Content "NotAValidDate" does not validate VR '
+                       "DA: one of the date values does not match the pattern YYYYMMDD")  # Learn
     services = http.app.state.components
     (metadata,) = [json.loads(m) for m in services.index.metadata(study)]
     assert "00080020" not in metadata  # dropped from metadata and index…
