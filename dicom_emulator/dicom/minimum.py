@@ -21,7 +21,6 @@ from dicom_emulator.dicom.validation import (
     AttributeProblem,
     element_failed,
     first_value,
-    tag_text,
 )
 
 __all__ = ["minimum_problem"]
@@ -106,26 +105,31 @@ def _raw_size(ds: Dataset, tag: int) -> int:
         str(ds[tag].VR), 0)
 
 
-def minimum_problem(ds: Dataset, tag: int, lenient: bool = False) -> AttributeProblem | None:
+def minimum_problem(ds: Dataset, tag: int, lenient: bool = False,
+                    expected_vr: str | None = None) -> AttributeProblem | None:
     """The service's minimum check of one element (absent elements pass).
 
     ``lenient`` is ``ValidationLevel.Default`` (v2's required tags): trailing NULs are
     removed first. An element whose VR is not its dictionary VR fails with the service's
-    unexpected-VR text, as ``DicomDatasetExtensions.ValidateDicomTag`` does.
+    unexpected-VR text, as ``DicomDatasetExtensions.ValidateDicomTag`` does
+    (``expected_vr``: an extended query tag's VR, for private tags).
     """
     elem = ds.get_item(tag)
     if elem is None:
         return None
     vr = str(elem.VR) if elem.VR else str(dictionary_VR(tag))
-    name = dictionary_keyword(tag) if not tag >> 16 & 1 else tag_text(tag)
-    try:
-        expected = str(dictionary_VR(tag))
-    except KeyError:
-        expected = vr
+    # Tag.GetFriendlyName(): the keyword, or the path (GGGGEEEE) of a private tag
+    name = dictionary_keyword(tag) if not tag >> 16 & 1 else f"{tag:08X}"
+    expected = expected_vr
+    if expected is None:
+        try:
+            expected = str(dictionary_VR(tag))
+        except KeyError:
+            expected = vr
     if vr != expected and expected in _REQUIRED_LENGTH.keys() | _MAX_LENGTH.keys() | {
             "LO", "DA", "PN", "UI", "DT", "IS", "TM"}:
-        return element_failed(tag, vr, name, f"The extended query tag '{tag_text(tag)}' is "
-                              f"expected to have VR '{expected}' but has '{vr}' in file.")
+        return element_failed(tag, vr, name, f"The extended query tag '{name}' is expected "
+                              f"to have VR '{expected}' but has '{vr}' in file.")
     if vr in _REQUIRED_LENGTH and vr != "AS":
         size = _raw_size(ds, tag)
         if size < _REQUIRED_LENGTH[vr]:

@@ -13,7 +13,7 @@ import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
-from tests.support.datasets import make_instance
+from tests.support.datasets import make_dataset, make_instance, to_bytes
 from tests.support.headers import STOW_SINGLE_PART
 
 EMPTY_SQ = {"vr": "SQ"}
@@ -142,3 +142,14 @@ def test_a_missing_required_tag_names_it(http: TestClient, version: str) -> None
     assert status == 409
     assert _comments(_item(dataset, "00081198")) == [
         "DICOM100: (0008,0016) - The required tag '(0008,0016)' is missing."]
+
+
+def test_v1_an_indexed_attribute_with_another_vr_fails(http: TestClient) -> None:
+    """``ValidateDicomTag``: ``ErrorMessageUnexpectedVR``, worded for extended query tags."""
+    ds = make_dataset()
+    ds.add_new(0x00080060, "LO", "CT")
+    status, dataset = _post(http, "v1", to_bytes(ds))
+    assert status == 409
+    assert _comments(_item(dataset, "00081198")) == [
+        "DICOM100: (0008,0060) - Dicom element 'Modality' failed validation for VR 'LO': The "
+        "extended query tag 'Modality' is expected to have VR 'CS' but has 'LO' in file."]
