@@ -90,8 +90,9 @@ class PayloadTooLargeError(DicomServiceError):
 class UnsupportedMediaTypeError(DicomServiceError):
     status_code = 415
 
-    def __init__(self, content_type: str | None):
-        super().__init__(f"The specified content type '{content_type or ''}' is not supported.")
+    def __init__(self, content_type: str | None, message: str | None = None):
+        super().__init__(message if message is not None else
+                         f"The specified content type '{content_type or ''}' is not supported.")
 
 
 def not_found(series: str | None, sop: str | None) -> NotFoundError:

@@ -28,6 +28,8 @@ def dicom_routes() -> list[BaseRoute]:
         # STOW-RS
         Route("/studies", store.store_instances, methods=["POST"]),
         Route(STUDY, store.store_instances, methods=["POST"]),
+        Route("/studies", store.upsert_instances, methods=["PUT"]),
+        Route(STUDY, store.upsert_instances, methods=["PUT"]),
         # QIDO-RS
         Route("/studies", query.search_for_studies, methods=["GET"]),
         Route("/series", query.search_for_series, methods=["GET"]),

@@ -13,8 +13,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = ".dicom-emulator"
 DEFAULT_TOKEN_LIFETIME = 3600
-# The Azure service accepts up to 2 GB per STOW request.
-DEFAULT_MAX_REQUEST_BYTES = 2 * 1024**3
+# The managed service accepts up to 4 GB per STOW request (Learn, DICOM conformance
+# statement v2, 2024: "Requests are limited to 4GB"; it was 2 GB).
+DEFAULT_MAX_REQUEST_BYTES = 4 * 1024**3
 # RetrieveConfiguration.MaxDicomFileSize: larger files are not transcoded or rendered.
 DEFAULT_MAX_TRANSCODE_BYTES = 100 * 1024**2
 
@@ -37,6 +38,8 @@ class EmulatorSettings:
         Whether bearer tokens are required (Azure always requires them).
     token_lifetime : int
         Lifetime in seconds of tokens the local identity service issues.
+    max_request_bytes : int
+        Largest STOW request body (413 past it); ``DICOM_EMULATOR_MAX_REQUEST_BYTES``.
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
@@ -60,6 +63,7 @@ class EmulatorSettings:
             "port": int(_env("PORT", str(DEFAULT_PORT))),
             "auth": _env("AUTH", "on").lower() not in ("off", "0", "false", "no"),
             "token_lifetime": int(_env("TOKEN_LIFETIME", str(DEFAULT_TOKEN_LIFETIME))),
+            "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

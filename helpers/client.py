@@ -40,10 +40,11 @@ FRAMES_AS_STORED: MediaTypes = (("application/octet-stream", "*"),)
 
 # FailureReason (0008,1197) values of the Azure service's STOW response.
 STORE_FAILURE_REASONS = {
-    272: "processing failure: the part could not be read as a DICOM file",
-    43264: "validation failed: a required attribute is missing or invalid",
+    272: "processing failure: the service could not store the instance",
+    43264: "validation failed: an unreadable or empty file, or a required attribute "
+           "missing or invalid",
     43265: "the instance's StudyInstanceUID differs from the one in the URL",
-    45070: "an instance with these UIDs already exists (delete it first)",
+    45070: "an instance with these UIDs already exists (POST never replaces: PUT does)",
     45071: "the instance is being created by another request",
 }
 ALREADY_STORED = 45070

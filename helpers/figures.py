@@ -202,8 +202,9 @@ _MARKERS = {ChangeFeedAction.CREATE: ("tab:green", "^"),
 def plot_timeline(entries: Sequence[ChangeFeedEntry], ax: Axes | None = None) -> Axes:
     """Draw changes over time: a marker per entry and the running count of instances.
 
-    The count adds one per create and takes one per delete, so it is the number of
-    instances in the service when ``entries`` start at the beginning of the feed.
+    The count is the number of distinct instances created and not deleted since, so it is
+    the number of instances in the service when ``entries`` start at the beginning of the
+    feed (a create of an instance already there is an upsert's replacement: no new one).
 
     Parameters
     ----------
@@ -222,10 +223,14 @@ def plot_timeline(entries: Sequence[ChangeFeedEntry], ax: Axes | None = None) ->
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
     times = [entry.timestamp for entry in entries]
-    counts, count = [], 0
+    counts, present = [], set()
     for entry in entries:
-        count += {ChangeFeedAction.CREATE: 1, ChangeFeedAction.DELETE: -1}.get(entry.action, 0)
-        counts.append(count)
+        key = (entry.study_instance_uid, entry.series_instance_uid, entry.sop_instance_uid)
+        if entry.action == ChangeFeedAction.CREATE:
+            present.add(key)
+        elif entry.action == ChangeFeedAction.DELETE:
+            present.discard(key)
+        counts.append(len(present))
     # matplotlib's stubs leave out datetimes, which its date converter takes.
     ax.step(times, counts, where="post", color="0.5", linewidth=1,  # type: ignore[arg-type]
             label="instances")

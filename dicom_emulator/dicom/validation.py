@@ -1,7 +1,8 @@
 """Validation of identifiers and attribute values, with the service's rules and messages.
 
-VR syntax checks are pydicom's (``validate_value``); this module adds the service's
-own rules (its UID pattern, required attributes, what fails an instance in v1 vs v2).
+VR syntax checks are fo-dicom's for the common string VRs (:mod:`.fodicom`) and pydicom's
+(``validate_value``) for the others; this module adds the service's own rules (its UID
+pattern, required attributes, what fails an instance in v1 vs v2).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import re
 from dataclasses import dataclass
 
 from pydicom import config
-from pydicom.datadict import dictionary_VR
+from pydicom.datadict import dictionary_description, dictionary_VM, dictionary_VR
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.valuerep import validate_value
 
+from dicom_emulator.dicom import fodicom
 from dicom_emulator.dicom.tags import keyword_tag
 from dicom_emulator.dicom.vr import ASCII_TEXT_VRS, BINARY_VALUE_SIZES, MAX_LENGTHS, STRING_VRS
 from dicom_emulator.errors import InvalidIdentifierError
@@ -23,6 +25,10 @@ from dicom_emulator.errors import InvalidIdentifierError
 __all__ = [
     "AttributeProblem",
     "check_element",
+    "check_multiplicity",
+    "element_failed",
+    "missing_tag",
+    "tag_text",
     "check_path_uid",
     "first_value",
     "is_valid_uid",
@@ -45,19 +51,42 @@ def check_path_uid(value: str, name: str) -> str:
     return value.rstrip(" \0")
 
 
+def tag_text(tag: int) -> str:
+    """fo-dicom's ``DicomTag.ToString()``: lower-case hex, ``(0020,000d)``."""
+    return f"({tag >> 16:04x},{tag & 0xFFFF:04x})"
+
+
 @dataclass(frozen=True)
 class AttributeProblem:
-    """One invalid attribute, rendered as the service's ErrorComment."""
+    """One invalid attribute, rendered as the service's ErrorComment.
+
+    ``message`` is the whole text after the tag when it is not fo-dicom's
+    ``DicomValidationException`` wording (``Content "…" does not validate VR …: …``).
+    """
 
     tag: int
     vr: str
     value: str
     reason: str
+    message: str | None = None
 
     def comment(self, code: int = 100) -> str:
-        group, element = self.tag >> 16, self.tag & 0xFFFF
-        return (f'DICOM{code}: ({group:04X},{element:04X}) - Content "{self.value}" does not '
-                f"validate VR {self.vr}: {self.reason}")
+        """``StoreValidationResultBuilder``: ``DICOM{code}: {tag} - {message}``."""
+        text = self.message if self.message is not None else (
+            f'Content "{self.value}" does not validate VR {self.vr}: {self.reason}')
+        return f"DICOM{code}: {tag_text(self.tag)} - {text}"
+
+
+def missing_tag(tag: int, vr: str) -> AttributeProblem:
+    """``DicomCoreResource.MissingRequiredTag``."""
+    return AttributeProblem(tag, vr, "", "missing",
+                            message=f"The required tag '{tag_text(tag)}' is missing.")
+
+
+def element_failed(tag: int, vr: str, name: str, reason: str) -> AttributeProblem:
+    """``ElementValidationException``: ``DicomCoreResource.DicomElementValidationFailed``."""
+    return AttributeProblem(tag, vr, "", reason, message=(
+        f"Dicom element '{name}' failed validation for VR '{vr}': {reason}"))
 
 
 def _vr(elem: DataElement | RawDataElement) -> str:
@@ -99,15 +128,62 @@ def check_element(ds: Dataset, tag: int) -> AttributeProblem | None:
     except (ValueError, LookupError) as exc:
         return AttributeProblem(tag, vr, "", f"Value cannot be decoded: {exc}")
     for value in values:
-        if vr == "UI" and value and not is_valid_uid(value):
-            return AttributeProblem(tag, vr, value, "DICOM Identifier is invalid.")
-        if vr == "PN" and (value.count("=") > 2 or any(g.count("^") > 4 for g in value.split("="))):
-            return AttributeProblem(tag, vr, value, "Value exceeds the allowed component groups.")
+        if vr in fodicom.KNOWN_VRS:  # fo-dicom's rules and words (v2 warnings are its)
+            reason = fodicom.reason(vr, value) if value else None
+            if reason is not None:
+                return AttributeProblem(tag, vr, value, reason)
+            continue
         try:
             validate_value(vr, value, config.RAISE)
         except ValueError as exc:
             return AttributeProblem(tag, vr, value, str(exc).split(" Please see")[0])
     return None
+
+
+_COUNTED_BINARY_VRS = frozenset({"AT", "FD", "FL", "SL", "SS", "SV", "UL", "US", "UV"})
+# Character strings whose value is one value whatever it holds (no backslash delimiter).
+_SINGLE_VALUE_VRS = frozenset({"LT", "ST", "UR", "UT"})
+
+
+def _value_count(elem: DataElement | RawDataElement, vr: str, ds: Dataset) -> int:
+    if vr in _COUNTED_BINARY_VRS:
+        raw = elem.value if isinstance(elem, RawDataElement) else None
+        if isinstance(raw, bytes):
+            return len(raw) // BINARY_VALUE_SIZES.get(vr, 4)
+        value = ds[elem.tag].value
+        if value is None or value == b"":
+            return 0
+        return len(value) if isinstance(value, MultiValue | list | tuple) else 1
+    return len(_text_values(elem, ds))
+
+
+def _vm_bounds(vm: str) -> tuple[int, float] | None:
+    low, _, high = vm.partition("-")
+    if not low.isdigit():
+        return None
+    if not high:
+        return int(low), int(low)
+    return int(low), float("inf") if high.endswith("n") else int(high)
+
+
+def check_multiplicity(ds: Dataset, tag: int) -> AttributeProblem | None:
+    """fo-dicom's ``DicomElement.ValidateVM`` for a public element with values."""
+    elem = ds.get_item(tag)
+    if elem is None or tag >> 16 & 1:
+        return None
+    vr = _vr(elem)
+    if vr not in _COUNTED_BINARY_VRS and (vr not in STRING_VRS or vr in _SINGLE_VALUE_VRS):
+        return None
+    try:
+        vm, name = dictionary_VM(tag), dictionary_description(tag)
+    except KeyError:
+        return None
+    bounds = _vm_bounds(vm)
+    count = _value_count(elem, vr, ds)
+    if bounds is None or count == 0 or bounds[0] <= count <= bounds[1]:
+        return None
+    return AttributeProblem(tag, vr, f"{tag_text(tag)} {vr} {name}",
+                            f"Number of items {count} does not match ValueMultiplicity {vm}")
 
 
 def first_value(ds: Dataset, tag: int) -> tuple[str | None, bool]:

@@ -23,11 +23,11 @@ from dicom_emulator.web.versions import API_PREFIXES
 
 READ, WRITE, DELETE = DataAction.READ, DataAction.WRITE, DataAction.DELETE
 MANAGE_EQT, EXPORT = DataAction.MANAGE_EXTENDED_QUERY_TAGS, DataAction.EXPORT
-_DICOMWEB = {"GET": READ, "POST": WRITE, "DELETE": DELETE}
+_DICOMWEB = {"GET": READ, "POST": WRITE, "PUT": WRITE, "DELETE": DELETE}
 
 DATA_ACTIONS: dict[str, dict[str, DataAction]] = {
-    # DICOMweb: STOW is POST, WADO/QIDO are GET, delete is DELETE; bulk update
-    # (POST studies/$bulkUpdate) is a write as well.
+    # DICOMweb: STOW is POST and its upsert PUT (both writes), WADO/QIDO are GET, delete
+    # is DELETE; bulk update (POST studies/$bulkUpdate) is a write as well.
     "studies": _DICOMWEB,
     "series": _DICOMWEB,
     "instances": _DICOMWEB,

@@ -19,8 +19,8 @@ from dicom_emulator.storage import changefeed
 from dicom_emulator.storage.changefeed import ChangeFeedAction, utc_timestamp
 from dicom_emulator.storage.database import Database
 
-__all__ = ["Index", "IndexExtension", "InstanceExistsError", "InstanceKeys", "InstanceUids",
-           "NewInstance", "StoredInstance"]
+__all__ = ["AddResult", "Index", "IndexExtension", "InstanceExistsError", "InstanceKeys",
+           "InstanceUids", "NewInstance", "StoredInstance"]
 
 # The UIDs that name a study, a series or an instance (None below the level named).
 InstanceUids = tuple[str, str | None, str | None]
@@ -86,6 +86,14 @@ class NewInstance:
     # The same DICOM JSON, parsed: what extensions index (parsing it again would cost
     # every store).
     parsed_metadata: DicomJson
+
+
+class AddResult(NamedTuple):
+    """Per record ``None`` or the error it met; the files of the instances replaced (the
+    caller removes them: the transaction has committed)."""
+
+    errors: list[Exception | None]
+    replaced_blobs: list[str]
 
 
 class InstanceExistsError(Exception):
@@ -178,26 +186,34 @@ class Index:
 
     # -- writes --------------------------------------------------------------------------
 
-    def add_instances(self, records: Sequence[NewInstance]) -> list[Exception | None]:
-        """Index each record in one transaction; per record ``None`` or the error it met.
+    def add_instances(self, records: Sequence[NewInstance], replace: bool = False) -> AddResult:
+        """Index each record in one transaction.
 
-        A record that fails (already stored) rolls back alone, through a savepoint.
+        A record that fails (already stored, and ``replace`` not asked for) rolls back
+        alone, through a savepoint. With ``replace`` (an upsert) an instance with the same
+        UIDs is removed first, with its extensions' rows, in the same savepoint; the new
+        row has a new watermark (instance key) and its own Create entry, so the change
+        feed reads the earlier entries of those UIDs as Replaced.
         """
         outcomes: list[Exception | None] = []
+        replaced: list[str] = []
         with self.database.transaction() as conn:
             for record in records:
                 conn.execute("SAVEPOINT one")
                 try:
-                    self._add_one(conn, record)
+                    old_blob = self._add_one(conn, record, replace)
                 except (InstanceExistsError, sqlite3.IntegrityError) as exc:
                     conn.execute("ROLLBACK TO one")
                     outcomes.append(exc)
                 else:
                     outcomes.append(None)
+                    if old_blob is not None:
+                        replaced.append(old_blob)
                 conn.execute("RELEASE one")
-        return outcomes
+        return AddResult(outcomes, replaced)
 
-    def _add_one(self, conn: sqlite3.Connection, r: NewInstance) -> None:
+    def _add_one(self, conn: sqlite3.Connection, r: NewInstance, replace: bool) -> str | None:
+        """Index one record; the file name of the instance it replaced, if any."""
         study_cols = dict(r.study_columns, study_uid=r.study_uid, attributes=r.study_attributes)
         names = ", ".join(study_cols)
         updates = ", ".join(f"{c} = excluded.{c}" for c in study_cols if c != "study_uid")
@@ -219,11 +235,18 @@ class Index:
             f"ON CONFLICT(study_key, series_uid) DO UPDATE SET {updates} RETURNING series_key",
             list(series_cols.values()),
         ).fetchone()[0]
-        exists = conn.execute(
-            "SELECT 1 FROM instance WHERE series_key = ? AND sop_uid = ?", (series_key, r.sop_uid)
+        existing = conn.execute(
+            "SELECT instance_key, blob FROM instance WHERE series_key = ? AND sop_uid = ?",
+            (series_key, r.sop_uid),
         ).fetchone()
-        if exists:
-            raise InstanceExistsError(r.sop_uid)
+        old_blob = None
+        if existing:
+            if not replace:
+                raise InstanceExistsError(r.sop_uid)
+            old_key, old_blob = existing
+            for table in self._instance_tables:
+                conn.execute(f"DELETE FROM {table} WHERE instance_key = ?", (old_key,))
+            conn.execute("DELETE FROM instance WHERE instance_key = ?", (old_key,))
         created = utc_timestamp()
         instance_key = conn.execute(
             "INSERT INTO instance (series_key, study_key, sop_uid, sop_class_uid, transfer_syntax,"
@@ -237,6 +260,7 @@ class Index:
         keys = InstanceKeys(instance_key, series_key, study_key)
         for extension in self.extensions:
             extension.add_instance(conn, keys, r.parsed_metadata)
+        return old_blob
 
     def delete(
         self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None

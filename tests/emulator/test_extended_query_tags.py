@@ -299,7 +299,9 @@ def test_v1_store_validates_ready_tags_and_v2_drops_invalid_values(http: TestCli
     assert v1.status_code == 409
     failed = v1.json()["00081198"]["Value"][0]
     assert failed["00081197"]["Value"] == [43264]
-    assert "(0010,1010)" in failed["00741048"]["Value"][0]["00000902"]["Value"][0]
+    assert failed["00741048"]["Value"][0]["00000902"]["Value"][0] == (
+        "DICOM100: (0010,1010) - Dicom element 'PatientAge' failed validation for VR 'AS': "
+        "Value length is not 4.")
 
     wrong_vr = make_dataset()
     wrong_vr.add_new(0x00101010, "LO", "040Y")

@@ -60,9 +60,12 @@ def _dataset(**values: object) -> Dataset:
         ("StudyDate", "20201301", "VR DA"),
         ("Modality", "X" * 17, "maximum length of 16"),
         ("PatientID", "X" * 65, "maximum length of 64"),
-        ("PatientName", "a^b^c^d^e^f", "component groups"),
-        ("PatientName", "a=b=c=d", "component groups"),
-        ("SeriesInstanceUID", "1.2.abc", "DICOM Identifier is invalid"),
+        ("PatientName", "a^b^c^d^e^f", "VR PN: value contains too many components"),
+        ("PatientName", "a=b=c=d", "VR PN: value contains too many groups"),
+        ("SeriesInstanceUID", "1.2.abc",
+         "VR UI: value contains invalid characters other than '0'-'9' and '.'"),
+        ("FrameOfReferenceUID", "1.02.3", "VR UI: components must not have leading zeros"),
+        ("Modality", "mr", "VR CS: value contains invalid character. Only uppercase"),
     ],
 )
 def test_invalid_values_are_reported_with_the_service_comment(

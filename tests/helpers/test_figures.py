@@ -64,9 +64,9 @@ class TestInstances:
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
-def _entry(sequence: int, action: ChangeFeedAction) -> ChangeFeedEntry:
+def _entry(sequence: int, action: ChangeFeedAction, sop: int | None = None) -> ChangeFeedEntry:
     return ChangeFeedEntry(sequence=sequence, study_instance_uid="1.2", series_instance_uid="1.3",
-                           sop_instance_uid=f"1.4.{sequence}", action=action,
+                           sop_instance_uid=f"1.4.{sop or sequence}", action=action,
                            timestamp=START + timedelta(seconds=sequence),
                            state=ChangeFeedState.CURRENT)
 
@@ -75,6 +75,7 @@ def test_running_count_and_one_marker_per_entry() -> None:
     actions = [ChangeFeedAction.CREATE] * 3 + [ChangeFeedAction.DELETE,
                                                 ChangeFeedAction.UPDATE, ChangeFeedAction.CREATE]
     entries = [_entry(i + 1, action) for i, action in enumerate(actions)]
+    entries[3] = _entry(4, ChangeFeedAction.DELETE, sop=3)  # deletes the third
     ax = plot_timeline(entries)
     try:
         (line,) = ax.get_lines()
@@ -87,6 +88,16 @@ def test_running_count_and_one_marker_per_entry() -> None:
                            [date2num(START + timedelta(seconds=4))])
         assert [y for _, y in updates.get_offsets()] == [2]
         assert ax.get_title() == "Change feed: 6 changes"
+    finally:
+        plt.close(ax.figure)
+
+
+def test_an_upsert_replacement_is_no_new_instance() -> None:
+    """PUT gives a replaced instance a new Create entry (its old one reads Replaced)."""
+    entries = [_entry(1, ChangeFeedAction.CREATE), _entry(2, ChangeFeedAction.CREATE, sop=1)]
+    ax = plot_timeline(entries)
+    try:
+        assert list(ax.get_lines()[0].get_ydata()) == [1, 1]
     finally:
         plt.close(ax.figure)
 

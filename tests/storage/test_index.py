@@ -71,7 +71,7 @@ def test_a_record_that_meets_a_stored_instance_rolls_back_alone(index: Index) ->
     _accession_tag(index)
     assert index.add_instances([
         new_instance(STUDY, SERIES, f"{SERIES}.1", extra=_accession("A1")),
-    ]) == [None]
+    ]).errors == [None]
 
     outcomes = index.add_instances([
         new_instance(STUDY, SERIES, f"{SERIES}.2", patient_name="roe^rita",
@@ -82,7 +82,7 @@ def test_a_record_that_meets_a_stored_instance_rolls_back_alone(index: Index) ->
                      extra=_accession("A9")),  # the stored one again
         new_instance(OTHER_STUDY, f"{OTHER_STUDY}.1", f"{OTHER_STUDY}.1.1",
                      extra=_accession("A4")),
-    ])
+    ]).errors
 
     assert [type(o) for o in outcomes] == [type(None), type(None), InstanceExistsError,
                                            type(None)]
@@ -103,7 +103,7 @@ def test_a_record_that_meets_a_stored_instance_rolls_back_alone(index: Index) ->
 
 def test_the_same_instance_twice_in_one_batch_is_stored_once(index: Index) -> None:
     record = new_instance(STUDY, SERIES, f"{SERIES}.1")
-    outcomes = index.add_instances([record, record])
+    outcomes = index.add_instances([record, record]).errors
     assert outcomes[0] is None and isinstance(outcomes[1], InstanceExistsError)
     assert len(index.find_instances(STUDY)) == 1
     assert len(_changes(index)) == 1

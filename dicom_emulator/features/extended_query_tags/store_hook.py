@@ -9,13 +9,15 @@ in the instance's store transaction).
 
 from __future__ import annotations
 
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 
 from dicom_emulator.dicom.dicom_json import DicomJson
 from dicom_emulator.dicom.indexing import ErrorCode, InvalidValue, find_element, index_value
+from dicom_emulator.dicom.minimum import minimum_problem
 from dicom_emulator.dicom.tags import private_creator_tag
-from dicom_emulator.dicom.validation import AttributeProblem
+from dicom_emulator.dicom.validation import AttributeProblem, element_failed
 from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore, StoredTag, TagStatus
 
 
@@ -51,6 +53,11 @@ class ExtendedQueryTagStoreHook:
             number = int(tag.path, 16)
             if number not in ds:
                 continue
+            # ValidateQueryTag: the tag's VR, then the minimum validator (the service's texts)
+            first = minimum_problem(ds, number, expected_vr=tag.vr)
+            if first is not None:
+                problems.append(first)
+                continue
             metadata = _element_json(ds, tag)
             element = find_element(metadata, tag.path, tag.private_creator)
             try:
@@ -61,5 +68,7 @@ class ExtendedQueryTagStoreHook:
                 if exc.code is ErrorCode.UNEXPECTED_VR:
                     reason = (f"The extended query tag '{Tag(number)}' is expected to "
                               f"have VR '{tag.vr}' but has '{actual}' in file.")
-                problems.append(AttributeProblem(number, actual, _value_text(element), reason))
+                # ElementValidationException, named as Tag.GetFriendlyName() does
+                name = tag.path if tag.private_creator else keyword_for_tag(number) or tag.path
+                problems.append(element_failed(number, actual, name, reason))
         return problems

@@ -120,16 +120,22 @@ async def spool_parts(content_type: str | None, chunks: AsyncIterable[bytes], tm
     Raises
     ------
     UnsupportedMediaTypeError
-        Neither ``application/dicom`` nor ``multipart/related`` with a boundary, or a part
-        that is not ``application/dicom`` (415).
+        415, as the service's layers give it: a type ``[Consumes]`` refuses (neither
+        ``application/dicom`` nor ``multipart/related``: no body); ``multipart/related``
+        without a boundary (``AspNetCoreMultipartReader``); a body or a part whose
+        Content-Type is not exactly ``application/dicom`` (``DicomInstanceEntryReaderFor*``:
+        a string compare, so parameters fail too).
     PayloadTooLargeError
         More than ``max_bytes`` (413).
     BadRequestError
-        A body that is not a well-formed multipart message (400).
+        A body that is not a well-formed multipart message, or a ``start`` parameter (400).
     """
     media = parse_media_type(content_type or "")
+    if content_type and media.type not in (DICOM, MULTIPART_RELATED):
+        raise UnsupportedMediaTypeError(content_type, message="")  # [Consumes]: status only
     body = _limited(chunks, max_bytes)
     if media.type == DICOM:
+        _require_exactly_dicom(content_type)
         part = ReceivedPart({"content-type": DICOM}, _new_tmp(tmp_dir))
         try:
             with open(part.path, "wb") as f:
@@ -139,9 +145,14 @@ async def spool_parts(content_type: str | None, chunks: AsyncIterable[bytes], tm
         except BaseException:
             part.path.unlink(missing_ok=True)
             raise
-        return [part] if part.size else discard_parts([part])
-    if media.type != MULTIPART_RELATED or not media.params.get("boundary"):
+        return [part]  # an empty body is one part that fails to read (409/43264)
+    if media.type != MULTIPART_RELATED:
         raise UnsupportedMediaTypeError(content_type)
+    if not media.params.get("boundary", "").strip():
+        raise UnsupportedMediaTypeError(content_type, message=(
+            f"The content type '{content_type}' is either not multipart or is missing boundary."))
+    if "start" in media.params:
+        raise BadRequestError("The start parameter in multipart/related request is not supported.")
     spooler = MultipartSpooler(media.params["boundary"], tmp_dir)
     checked = 0
     try:
@@ -163,7 +174,12 @@ async def spool_parts(content_type: str | None, chunks: AsyncIterable[bytes], tm
 def _check_part_type(position: int, part: ReceivedPart, declared: str | None) -> None:
     # Only the first part inherits the top-level type= (AspNetCoreMultipartReader).
     content_type = part.content_type or (declared if position == 0 else None)
-    if parse_media_type(content_type or "").type != DICOM:
+    _require_exactly_dicom(content_type)
+
+
+def _require_exactly_dicom(content_type: str | None) -> None:
+    # KnownContentTypes.ApplicationDicom.Equals(contentType, OrdinalIgnoreCase)
+    if (content_type or "").lower() != DICOM:
         raise UnsupportedMediaTypeError(content_type)
 
 

@@ -1,8 +1,14 @@
-"""STOW-RS over HTTP: ``POST /studies`` and ``POST /studies/{study}``."""
+"""STOW-RS over HTTP: ``POST /studies[/{study}]``, and the upsert ``PUT /studies[/{study}]``.
+
+PUT is the managed service's upsert (Learn, DICOM conformance statement v2: "For upsert
+(PUT) requests, the existing data is replaced by the new data received"); it is in the
+v2 conformance statement only, so v1 answers it as a method it does not have (405).
+"""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,18 +30,29 @@ from dicom_emulator.web.responses import DicomJSONResponse
 
 
 async def store_instances(request: Request) -> Response:
-    """``POST /studies[/{study}]``."""
+    """``POST /studies[/{study}]``: instances already stored fail with 45070."""
+    return await _store(request, replace=False)
+
+
+async def upsert_instances(request: Request) -> Response:
+    """``PUT /studies[/{study}]`` (v2): instances already stored are replaced."""
+    if api_version(request) < 2:
+        raise HTTPException(status_code=405)
+    return await _store(request, replace=True)
+
+
+async def _store(request: Request, replace: bool) -> Response:
     study_uid, _, _ = optional_path_uids(request)
     require_dicom_json_accept(request)
     app = components(request)
     settings = app.settings
     parts = await spool_parts(request.headers.get("content-type"), request.stream(),
                               settings.tmp_dir, settings.max_request_bytes)
-    if not parts:
+    if not parts:  # a multipart body with no parts (an empty single part is one part)
         return Response(status_code=204)
     api = api_version(request)
     try:
-        outcomes = await run_in_threadpool(app.store.store, parts, study_uid, api)
+        outcomes = await run_in_threadpool(app.store.store, parts, study_uid, api, replace)
     finally:
         discard_parts(parts)  # stored parts were renamed away; the rest are removed here
     headers = {}

@@ -34,7 +34,7 @@ def response_dataset(outcomes: list[Outcome], study_uid: str | None, base: str,
             }
             if o.warning is not None:
                 item["00081196"] = element("US", o.warning)
-            if api >= 2 and o.comments:
+            if o.report_attributes:  # v2: always, empty when there is nothing to report
                 item["00741048"] = _comments(o)
             referenced.append(item)
         else:

@@ -1,7 +1,11 @@
 """STOW-RS, the service: validate each spooled part, make it durable, index it.
 
-Each file is parsed (header only) and validated (:mod:`.rules`), made durable and then
-indexed, all instances of a request in one index transaction. What happened to each part
+Parts are taken in order. Each file is read (header only), validated (:mod:`.rules`) and
+its metadata encoded inside one boundary: whatever goes wrong there is what the service's
+``DicomFileException`` / ``ValidationException`` is, failure 43264, and the part leaves no
+file behind. Then the file is made durable (a failure there is 272), and all instances of
+a request are indexed in one transaction. An upsert (``PUT``) replaces the instances it
+finds; the files they had go once that transaction has committed. What happened to each part
 is an :class:`Outcome`; :mod:`.response` turns outcomes into the service's response.
 Other features take part in validation through :class:`StoreHook` objects given at
 construction; what they write for a stored instance, the index's extensions write
@@ -29,9 +33,8 @@ from dicom_emulator.features.store.rules import (
     REQUIRED_UIDS,
     SERIES_COLUMNS,
     STUDY_COLUMNS,
-    optional_problems,
     read_header,
-    required_problems,
+    validate,
 )
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index, NewInstance
@@ -46,11 +49,6 @@ PENDING_SOP_INSTANCE = 45071
 DATASET_DOES_NOT_MATCH_SOP_CLASS = 45063
 DATASET_HAS_VALIDATION_WARNINGS = 1
 
-STUDY_MISMATCH = (
-    "The StudyInstanceUid in the payload does not match the specified StudyInstanceUid."
-)
-
-
 @dataclass
 class Outcome:
     """What happened to one part of a STOW request."""
@@ -63,6 +61,11 @@ class Outcome:
     series_uid: str | None = None
     study_uid: str | None = None
     multiple_values: bool = False
+    # v2 success items always carry a FailedAttributesSequence (StoreResponseBuilder).
+    report_attributes: bool = False
+
+
+Key = tuple[str, str, str]
 
 
 class StoreHook(Protocol):
@@ -92,87 +95,110 @@ class StoreService:
         self.index = index
         self.blobs = blobs
         self.hooks = tuple(hooks)
-        self._pending: set[tuple[str, str, str]] = set()
+        self._pending: set[Key] = set()
         self._pending_lock = threading.Lock()
 
-    def store(self, parts: list[ReceivedPart], study_uid: str | None,
-              api: int) -> list[Outcome]:
+    def store(self, parts: list[ReceivedPart], study_uid: str | None, api: int,
+              replace: bool = False) -> list[Outcome]:
+        """Store the parts in order; ``replace`` is an upsert (``PUT``)."""
         outcomes: list[Outcome] = []
-        records: list[tuple[NewInstance, Outcome, tuple[str, str, str]]] = []
+        records: list[tuple[NewInstance, Outcome]] = []
+        mine: set[Key] = set()  # the keys this request holds in ``_pending``
         try:
             for part in parts:
-                outcome, record = self._prepare(part.path, study_uid, api)
+                outcome, record = self._prepare(part.path, study_uid, api, replace, mine)
                 outcomes.append(outcome)
                 if record is not None:
-                    records.append((record, outcome, (record.study_uid, record.series_uid,
-                                                      record.sop_uid)))
-            results = self.index.add_instances([r for r, _, _ in records]) if records else []
-            for (record, outcome, _), error in zip(records, results, strict=True):
-                if error is not None:
-                    outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
-                    self.blobs.remove(record.blob)
+                    records.append((record, outcome))
+        except BaseException:
+            self._release(mine)
+            for record, _ in records:
+                self.blobs.remove(record.blob)
+            raise
+        try:
+            results = self.index.add_instances([r for r, _ in records], replace=replace)
+        except BaseException:
+            for record, _ in records:
+                self.blobs.remove(record.blob)
+            raise
         finally:
-            with self._pending_lock:
-                for _, _, key in records:
-                    self._pending.discard(key)
+            self._release(mine)
+        for (record, outcome), error in zip(records, results.errors, strict=True):
+            if error is not None:
+                outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
+                self.blobs.remove(record.blob)
+        for blob in results.replaced_blobs:  # after the commit, as a delete does
+            self.blobs.remove(blob)
         return outcomes
 
-    def _prepare(self, path: Path, study_uid: str | None,
-                 api: int) -> tuple[Outcome, NewInstance | None]:
+    def _release(self, keys: set[Key]) -> None:
+        with self._pending_lock:
+            self._pending -= keys
+
+    def _prepare(self, path: Path, study_uid: str | None, api: int, replace: bool,
+                 mine: set[Key]) -> tuple[Outcome, NewInstance | None]:
         outcome = Outcome()
         try:
-            ds = read_header(path)
-            ds.StudyInstanceUID  # noqa: B018 - forces a parse of the header up to here
-        except Exception as exc:  # pydicom raises many types for files it cannot read
-            log.info("unreadable instance: %s", exc)
-            outcome.failure = PROCESSING_FAILURE
+            candidate, has_preamble = self._read_and_validate(path, study_uid, api, outcome)
+        except Exception as exc:  # every parse error (RecursionError included) is 43264
+            log.info("unreadable instance: %r", exc)
+            outcome.failure, outcome.warning, outcome.comments = VALIDATION_FAILURE, None, []
+            outcome.report_attributes = False
             return outcome, None
-        outcome.sop_class_uid = uid_value(ds, "SOPClassUID")
-        outcome.sop_uid = uid_value(ds, "SOPInstanceUID")
-        problems = required_problems(ds, api)
-        if problems:
-            outcome.failure = VALIDATION_FAILURE
-            outcome.comments = [p.comment() for p in problems]
+        if candidate is None:
             return outcome, None
-        uids = tuple(uid_value(ds, k) or "" for k in REQUIRED_UIDS[:3])
-        study, series, sop = uids
-        outcome.study_uid, outcome.series_uid = study, series
-        if study_uid is not None and study != study_uid:
-            outcome.failure = VALIDATION_FAILURE
-            outcome.comments = [STUDY_MISMATCH]
-            return outcome, None
-        invalid = optional_problems(ds, api)
-        if api < 2:
-            for hook in self.hooks:
-                invalid += hook.v1_problems(ds)
-        if api < 2 and invalid:
-            outcome.failure = VALIDATION_FAILURE
-            outcome.comments = [p.comment() for p in invalid]
-            return outcome, None
-        if self.index.instance_exists(study, series, sop):
+        key: Key = (candidate.study_uid, candidate.series_uid, candidate.sop_uid)
+        if key in mine:
+            if not replace:  # parts go one after another: the first is stored by now
+                outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
+                return outcome, None
+        elif not replace and self.index.instance_exists(*key):
             outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
             return outcome, None
-        with self._pending_lock:
-            if (study, series, sop) in self._pending:
-                outcome.failure = PENDING_SOP_INSTANCE
-                return outcome, None
-            self._pending.add((study, series, sop))
-        try:
-            record = self._record(ds, path, invalid, outcome)
-        except BaseException:
+        else:
             with self._pending_lock:
-                self._pending.discard((study, series, sop))
-            raise
+                if key in self._pending:
+                    outcome.failure = PENDING_SOP_INSTANCE
+                    return outcome, None
+                self._pending.add(key)
+                mine.add(key)
+        try:
+            candidate.blob = self.blobs.commit(path, has_preamble=has_preamble)
+        except OSError as exc:
+            log.warning("could not store an instance: %r", exc)
+            outcome.failure, outcome.warning, outcome.comments = PROCESSING_FAILURE, None, []
+            return outcome, None
+        return outcome, candidate
+
+    def _read_and_validate(self, path: Path, study_uid: str | None, api: int,
+                           outcome: Outcome) -> tuple[NewInstance | None, bool]:
+        """Read, validate and encode one part: no record when validation fails it; and
+        whether the file has a preamble."""
+        if path.stat().st_size == 0:
+            raise ValueError("empty part")
+        ds = read_header(path)
+        outcome.sop_class_uid = uid_value(ds, "SOPClassUID")
+        outcome.sop_uid = uid_value(ds, "SOPInstanceUID")
+        extra = [p for hook in self.hooks for p in hook.v1_problems(ds)] if api < 2 else []
+        result = validate(ds, study_uid, api, extra)
+        if result.errors:
+            outcome.failure = VALIDATION_FAILURE
+            outcome.comments = result.comments
+            return None, False
+        study, series, sop = (uid_value(ds, k) or "" for k in REQUIRED_UIDS[:3])
+        outcome.study_uid, outcome.series_uid = study, series
+        record = self._record(ds, path, result.warnings, outcome)
         if ds.file_meta.get("TransferSyntaxUID") == ImplicitVRLittleEndian:
             outcome.warning = DATASET_DOES_NOT_MATCH_SOP_CLASS
-        elif invalid:
+        elif result.warnings:
             outcome.warning = DATASET_HAS_VALIDATION_WARNINGS
-        if invalid:
-            outcome.comments = [p.comment() for p in invalid]
-        return outcome, record
+        outcome.comments = result.comments
+        outcome.report_attributes = api >= 2
+        return record, ds.preamble is not None
 
     def _record(self, ds: Dataset, path: Path, invalid: list[AttributeProblem],
                 outcome: Outcome) -> NewInstance:
+        """The index record, its file not yet committed (``blob`` is empty)."""
         dropped = {p.tag for p in invalid}
         metadata = to_metadata(ds, dropped)
         study_columns: dict[str, str | None] = {}
@@ -187,20 +213,25 @@ class StoreService:
                 value = normalize_person_name(value)
             columns[searchable.column] = value
         frames, _ = first_value(ds, 0x00280008)
-        size = path.stat().st_size
-        blob = self.blobs.commit(path, has_preamble=ds.preamble is not None)
         return NewInstance(
             study_uid=outcome.study_uid or "", series_uid=outcome.series_uid or "",
             sop_uid=outcome.sop_uid or "", sop_class_uid=outcome.sop_class_uid or "",
             transfer_syntax=str(ds.file_meta.get("TransferSyntaxUID", ImplicitVRLittleEndian)),
-            blob=blob, size=size,
+            blob="", size=path.stat().st_size,
             number_of_frames=int(frames) if frames and frames.strip().isdigit() else 1,
             study_columns=study_columns, series_columns=series_columns,
             study_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.STUDY])),
             series_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.SERIES])),
             instance_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.INSTANCE])),
-            metadata=_json(metadata), parsed_metadata=metadata,
+            metadata=_utf8_json(metadata), parsed_metadata=metadata,
         )
+
+
+def _utf8_json(value: DicomJson) -> str:
+    """The JSON text, checked to be encodable (a lone surrogate from a bad value is not)."""
+    text = _json(value)
+    text.encode("utf-8")
+    return text
 
 
 def _json(value: DicomJson) -> str:
