@@ -7,8 +7,10 @@ versioning library's 400 for an unsupported version (an endpoint of its own, bef
 authorization filter). The data action a request needs comes from :data:`DATA_ACTIONS`,
 the one table keyed on the route family (the first path segment after the version, or
 after ``partitions/{name}``) and the method. A request the table does not map is only
-authenticated; the router then answers it (404, 405). So is, for now, every path under
-``partitions``: with data partitions off the service answers 400 there
+authenticated. A request that reaches no route (404, 405) is not checked at all: the
+service's authentication requirement is an MVC filter (``SecurityModule``:
+``AuthorizeFilter``), which runs only for a matched action. Only authenticated is, for
+now, every path under ``partitions``: with data partitions off the service answers 400 there
 (``PopulateDataPartitionFilterAttribute``, ``PartitionController``) before any
 data-action check (:func:`enforced_action`).
 """
@@ -24,6 +26,7 @@ from dicom_emulator.identity.roles import DataAction
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE, Caller, TokenRejectedError
 from dicom_emulator.web.responses import dicom_error_response
+from dicom_emulator.web.versions import reaches_an_endpoint
 from dicom_emulator.web.versions import split_versioned as split_version
 
 READ, WRITE, DELETE = DataAction.READ, DataAction.WRITE, DataAction.DELETE
@@ -134,7 +137,7 @@ class AuthEnforcement:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             versioned = split_versioned(scope["path"])
-            if versioned is not None:
+            if versioned is not None and reaches_an_endpoint(scope):
                 request = Request(scope, receive)
                 action = enforced_action(scope["method"], versioned[1])
                 try:

@@ -163,7 +163,11 @@ class VersionedApi(BaseRoute):
     def url_path_for(self, name: str, /, **path_params: object) -> URLPath:
         raise NotImplementedError  # the emulator builds its URLs in web.urls
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def resolve(self, scope: Scope) -> tuple[Scope, ApiVersion | None, int | None,
+                                             tuple[Route, Scope] | None, list[str]]:
+        """The child scope, the version (parsed, and its number if supported), the route
+        that fully matches (None if none) and the methods of the routes that match the
+        path only."""
         found = _split(scope["path"])
         assert found is not None
         segment, version, rest = found
@@ -181,6 +185,19 @@ class VersionedApi(BaseRoute):
                     break
                 if match is Match.PARTIAL:
                     allowed += [m for m in route.methods or () if m not in allowed + ["HEAD"]]
+        return child, version, number, full, allowed
+
+    def reaches_an_endpoint(self, scope: Scope) -> bool:
+        """Whether the request gets to a route's handler (a supported version and a route
+        for its path and method), where the service's authorization filter runs; the
+        library's 400 and routing's 404 and 405 come before it."""
+        if self.matches(scope)[0] is not Match.FULL:
+            return False
+        _, _, number, full, _ = self.resolve(scope)
+        return number is not None and full is not None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        child, version, number, full, allowed = self.resolve(scope)
         if full is not None and number is not None:
             route, route_scope = full
             child.update(route_scope)
@@ -195,6 +212,12 @@ class VersionedApi(BaseRoute):
         else:
             response = status_only(404)
         await response(scope, receive, send)
+
+
+def reaches_an_endpoint(scope: Scope) -> bool:
+    """:meth:`VersionedApi.reaches_an_endpoint` for the app the request is in."""
+    return any(isinstance(route, VersionedApi) and route.reaches_an_endpoint(scope)
+               for route in scope["app"].router.routes)
 
 
 async def _reporting_versions(route: Route, scope: Scope, receive: Receive, send: Send) -> None:

@@ -130,11 +130,18 @@ def test_unversioned_routes_are_open(apps: tuple[TestClient, TestClient]) -> Non
     assert on.get(f"/{tenant}/discovery/v2.0/keys").status_code == 200
 
 
-def test_unknown_versioned_path_needs_a_token_then_is_not_found(
+def test_no_route_is_answered_without_a_token(
         apps: tuple[TestClient, TestClient], headers: dict[str, dict[str, str]]) -> None:
+    """The service's authentication requirement is an MVC filter (``AuthorizeFilter`` in
+    ``SecurityModule``): routing's 404 and 405 come before it, with or without a token."""
     on, _ = apps
-    assert on.get("/v2/nothing-here").status_code == 401
-    assert on.get("/v2/nothing-here", headers=headers["no role"]).status_code == 404
+    for caller in ("no token", "forged", "no role"):
+        assert on.get("/v2/nothing-here", headers=headers[caller]).status_code == 404
+        assert on.get("/v2.0/studies/1.2.3/nothing", headers=headers[caller]).status_code == 404
+        assert on.delete("/v2/changefeed", headers=headers[caller]).status_code == 405
+    # A route that exists, in any spelling of a supported version, needs a token.
+    for path in ("/v2/studies", "/V2.0/Studies/", "/v1.0-PRERELEASE/changefeed"):
+        assert on.get(path).status_code == 401, path
 
 
 @pytest.mark.parametrize(("method", "template"), PARTITION_ENDPOINTS,
