@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from dicom_emulator.components import build_components
@@ -18,7 +19,7 @@ from dicom_emulator.identity.routes import identity_routes
 from dicom_emulator.routes import all_routes
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
-from dicom_emulator.web.responses import dicom_error_response
+from dicom_emulator.web.responses import dicom_error_response, http_error_response
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         middleware=([Middleware(AuthEnforcement, identity=components.identity)]
                     if settings.auth else []),
         exception_handlers={DicomServiceError: dicom_error_response,
-                            EntraError: entra_error_response},
+                            EntraError: entra_error_response,
+                            HTTPException: http_error_response},
         lifespan=lifespan,
     )
     app.state.components = components

@@ -95,6 +95,16 @@ class UnsupportedMediaTypeError(DicomServiceError):
                          f"The specified content type '{content_type or ''}' is not supported.")
 
 
+class ServiceUnavailableError(DicomServiceError):
+    """503: what ``ExceptionHandlingMiddleware`` makes of a ``DicomServerException`` it has
+    no other case for (the message is kept), e.g. more extended query tags than allowed."""
+
+    status_code = 503
+
+    def __init__(self, message: str):
+        super().__init__(message)
+
+
 def not_found(series: str | None, sop: str | None) -> NotFoundError:
     """404 named after the level asked for (the service's ``ThrowNotFoundException``)."""
     if sop is not None:

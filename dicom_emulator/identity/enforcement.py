@@ -1,11 +1,18 @@
 """Who may call what: authentication (401) and the data-action check (403).
 
-Only the versioned API (``/v1.0-prerelease``, ``/v1``, ``/v2``) is protected; health and
-the identity endpoints are open, as on Azure. The data action a request needs comes from
-:data:`DATA_ACTIONS`, the one table keyed on the route family (the first path segment
-after the version, or after ``partitions/{name}``) and the method. A request the table
-does not map is only authenticated; the router then answers it (404, 405), as the
-service's authorization filter runs before its handlers.
+Only the versioned API under a supported version (``/v1.0-prerelease``, ``/v1``, ``/v2``
+and their aliases such as ``/v1.0``, ``/V2``: ``web.versions.split_versioned``) is
+protected; health and the identity endpoints are open, as on Azure, and so is the
+versioning library's 400 for an unsupported version (an endpoint of its own, before MVC's
+authorization filter). The data action a request needs comes from :data:`DATA_ACTIONS`,
+the one table keyed on the route family (the first path segment after the version, or
+after ``partitions/{name}``) and the method. A request the table does not map is only
+authenticated. A request that reaches no route (404, 405) is not checked at all: the
+service's authentication requirement is an MVC filter (``SecurityModule``:
+``AuthorizeFilter``), which runs only for a matched action. Only authenticated is, for
+now, every path under ``partitions``: with data partitions off the service answers 400 there
+(``PopulateDataPartitionFilterAttribute``, ``PartitionController``) before any
+data-action check (:func:`enforced_action`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from dicom_emulator.identity.roles import DataAction
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE, Caller, TokenRejectedError
 from dicom_emulator.web.responses import dicom_error_response
-from dicom_emulator.web.versions import API_PREFIXES
+from dicom_emulator.web.versions import reaches_an_endpoint
+from dicom_emulator.web.versions import split_versioned as split_version
 
 READ, WRITE, DELETE = DataAction.READ, DataAction.WRITE, DataAction.DELETE
 MANAGE_EQT, EXPORT = DataAction.MANAGE_EXTENDED_QUERY_TAGS, DataAction.EXPORT
@@ -42,14 +50,18 @@ DATA_ACTIONS: dict[str, dict[str, DataAction]] = {
 
 
 def split_versioned(path: str) -> tuple[str, str] | None:
-    """``(prefix, rest)`` for a path under an API version, else None."""
-    prefix, _, rest = path.lstrip("/").partition("/")
-    return (prefix, "/" + rest) if prefix in API_PREFIXES else None
+    """``(prefix, rest)`` for a path under a supported API version, else None."""
+    found = split_version(path)
+    return (found[0], found[2]) if found is not None else None
+
+
+def _segments(path: str) -> list[str]:
+    return [s.lower() for s in path.split("/") if s]  # route literals are case-insensitive
 
 
 def route_family(path: str) -> str:
     """The family of a path below the version prefix (``/studies/1.2/series`` → studies)."""
-    segments = [s for s in path.split("/") if s]
+    segments = _segments(path)
     if len(segments) > 2 and segments[0] == "partitions":
         segments = segments[2:]
     return segments[0] if segments else ""
@@ -60,6 +72,13 @@ def required_action(method: str, path: str) -> DataAction | None:
     # HEAD is a GET without a body (Starlette answers it for every GET route).
     method = "GET" if method == "HEAD" else method
     return DATA_ACTIONS.get(route_family(path), {}).get(method)
+
+
+def enforced_action(method: str, path: str) -> DataAction | None:
+    """The data action checked before the handler: :func:`required_action`, except under
+    ``partitions`` (data partitions off: the service's 400 comes before the check)."""
+    segments = _segments(path)
+    return None if segments[:1] == ["partitions"] else required_action(method, path)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -118,9 +137,9 @@ class AuthEnforcement:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             versioned = split_versioned(scope["path"])
-            if versioned is not None:
+            if versioned is not None and reaches_an_endpoint(scope):
                 request = Request(scope, receive)
-                action = required_action(scope["method"], versioned[1])
+                action = enforced_action(scope["method"], versioned[1])
                 try:
                     # In a worker thread: the caller's roles are read from the directory's
                     # SQLite file on every request (the CLI may change them meanwhile).

@@ -16,7 +16,14 @@ __all__ = ["api_version", "base_url", "components", "optional_path_uids", "path_
 
 
 def base_url(request: Request) -> str:
-    """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``."""
+    """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``: the
+    base of every URL the service returns (``web.urls``).
+
+    Learn, "URL manipulation" (dicom-proxy-url-support, 2024): ``X-Forwarded-Host``
+    replaces the host, ``X-Forwarded-Prefix`` replaces the path part that names the
+    version (and partition), e.g. ``https://api.example.com/newbasePath/studies/…``. The
+    scheme stays the request's. Either header may come alone.
+    """
     url = request.url
     netloc = url.netloc
     server = request.scope.get("server")
@@ -25,7 +32,21 @@ def base_url(request: Request) -> str:
         # dicomweb-client sends "Host: <host>" without the port; without this the URLs in
         # STOW responses would point at port 80 instead of the emulator's.
         netloc = f"{netloc}:{server[1]}"
-    return f"{url.scheme}://{netloc}/{api_prefix(request)}"
+    forwarded_host = _forwarded(request, "x-forwarded-host")
+    if forwarded_host is not None:
+        netloc = forwarded_host
+    path = "/" + api_prefix(request)
+    forwarded_prefix = _forwarded(request, "x-forwarded-prefix")
+    if forwarded_prefix is not None:
+        path = "/" + forwarded_prefix.strip("/") if forwarded_prefix.strip("/") else ""
+    return f"{url.scheme}://{netloc}{path}"
+
+
+def _forwarded(request: Request, header: str) -> str | None:
+    """A forwarded header's value (the first, i.e. the client's, if a proxy chain listed
+    several), or None if absent or empty."""
+    value = request.headers.get(header, "").split(",")[0].strip()
+    return value or None
 
 
 def components(request: Request) -> Components:

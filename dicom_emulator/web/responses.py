@@ -4,10 +4,11 @@ and the response of an error."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from starlette.concurrency import iterate_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
@@ -51,7 +52,24 @@ class MultipartRelatedResponse(StreamingResponse):
                          media_type=multipart_content_type(boundary, part_type))
 
 
+def status_only(status_code: int, headers: Mapping[str, str] | None = None) -> Response:
+    """An answer with a status only, as ASP.NET's ``StatusCodeResult`` (``NotFound()``,
+    ``StatusCode(404)``, the Accept filter's 406, ``[Consumes]``' 415, routing's 404 and
+    405): no body and no Content-Type."""
+    return Response(status_code=status_code, headers=dict(headers or {}))
+
+
 async def dicom_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette exception handler: the one mapping from error type to response."""
+    """Starlette exception handler: the one mapping from error type to response. An error
+    without a message is status-only; the others are the message as plain text
+    (``ExceptionHandlingMiddleware``'s ``ContentResult``)."""
     assert isinstance(exc, DicomServiceError)
+    if not exc.message:
+        return status_only(exc.status_code, exc.headers)
     return PlainTextResponse(exc.message, status_code=exc.status_code, headers=exc.headers)
+
+
+async def http_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette's own ``HTTPException`` (a 404 or 405 from a router): status-only."""
+    assert isinstance(exc, HTTPException)
+    return status_only(exc.status_code, exc.headers)

@@ -20,27 +20,29 @@ from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
 from dicom_emulator.identity.enforcement import required_action
-from dicom_emulator.routes import dicom_routes
+from dicom_emulator.routes import dicom_routes, partition_routes
 from tests.support.tokens import claims_for, forged, get_token, identity_of, new_app, sign
 
 # Values for the path parameters of the URL table; anything else gets "1".
 PATH_VALUES = {"study": "1.2.3", "series": "1.2.3.4", "instance": "1.2.3.4.5", "frames": "1",
                "tagPath": "00101010", "operationId": "0123456789abcdef0123456789abcdef"}
-# The service's API versions (spelled out: a prefix the emulator dropped must fail here).
-API_PREFIXES = ("v1.0-prerelease", "v1", "v2")
+# The service's API versions and their aliases (spelled out: a prefix the emulator dropped
+# must fail here).
+API_PREFIXES = ("v1.0-prerelease", "v1", "v2", "v1.0", "v2.0")
 CALLERS = ("no token", "expired", "wrong audience", "forged", "no role", "Reader", "Owner")
 
 
-def _endpoints() -> list[tuple[str, str]]:
+def _endpoints(routes: list[Route] | None = None) -> list[tuple[str, str]]:
     """(method, path template) for every route below a version prefix."""
     found = []
-    for route in dicom_routes():
+    for route in dicom_routes() if routes is None else routes:
         assert isinstance(route, Route), f"not a plain Route, extend this test: {route!r}"
         found += [(method, route.path) for method in sorted(route.methods or ())]
     return found
 
 
 ENDPOINTS = _endpoints()
+PARTITION_ENDPOINTS = _endpoints(partition_routes())
 
 
 def _concrete(template: str) -> str:
@@ -128,8 +130,42 @@ def test_unversioned_routes_are_open(apps: tuple[TestClient, TestClient]) -> Non
     assert on.get(f"/{tenant}/discovery/v2.0/keys").status_code == 200
 
 
-def test_unknown_versioned_path_needs_a_token_then_is_not_found(
+def test_no_route_is_answered_without_a_token(
         apps: tuple[TestClient, TestClient], headers: dict[str, dict[str, str]]) -> None:
+    """The service's authentication requirement is an MVC filter (``AuthorizeFilter`` in
+    ``SecurityModule``): routing's 404 and 405 come before it, with or without a token."""
     on, _ = apps
-    assert on.get("/v2/nothing-here").status_code == 401
-    assert on.get("/v2/nothing-here", headers=headers["no role"]).status_code == 404
+    for caller in ("no token", "forged", "no role"):
+        assert on.get("/v2/nothing-here", headers=headers[caller]).status_code == 404
+        assert on.get("/v2.0/studies/1.2.3/nothing", headers=headers[caller]).status_code == 404
+        assert on.delete("/v2/changefeed", headers=headers[caller]).status_code == 405
+    # A route that exists, in any spelling of a supported version, needs a token.
+    for path in ("/v2/studies", "/V2.0/Studies/", "/v1.0-PRERELEASE/changefeed"):
+        assert on.get(path).status_code == 401, path
+
+
+@pytest.mark.parametrize(("method", "template"), PARTITION_ENDPOINTS,
+                         ids=[f"{m} {p}" for m, p in PARTITION_ENDPOINTS])
+def test_partition_route_by_caller(apps: tuple[TestClient, TestClient],
+                                   headers: dict[str, dict[str, str]], method: str,
+                                   template: str) -> None:
+    """Data partitions off: the service's 400 (an action filter, or the controller) comes
+    after authentication and before any data-action check, so every valid token gets it."""
+    on, off = apps
+    for prefix in ("v1", "v2.0"):
+        path = f"/{prefix}{_concrete(template)}"
+        assert off.request(method, path).status_code == 400
+        got = {caller: on.request(method, path, headers=headers[caller]).status_code
+               for caller in CALLERS}
+        assert got == {caller: 401 if caller in ("no token", "expired", "wrong audience",
+                                                 "forged") else 400 for caller in CALLERS}
+
+
+def test_unsupported_version_is_answered_without_a_token(
+        apps: tuple[TestClient, TestClient]) -> None:
+    """The versioning library's 400 is an endpoint of its own, not an MVC action: the
+    authorization filter never runs."""
+    on, _ = apps
+    response = on.get("/v3/studies")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "UnsupportedApiVersion"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
 from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
+from dicom_emulator.features.changefeed.service import written_timestamp
 from tests.support.datasets import make_instance
 from tests.support.headers import STOW_SINGLE_PART
 
@@ -179,3 +181,24 @@ def test_v2_limit_bounds_and_v1_limit_100(http: TestClient, uids: list) -> None:
 
 def test_parameter_names_are_case_insensitive(http: TestClient, uids: list) -> None:
     assert [e["sequence"] for e in feed(http, OFFSET=1, Limit=1)] == [2]
+
+
+def test_json_charset_and_timestamps_as_system_text_json_writes_them(
+        http: TestClient, uids: list) -> None:
+    """M26: ``application/json; charset=utf-8``; DateTimeOffset with the fractional digits
+    the value needs (trailing zeros dropped) and ``+00:00``."""
+    for path in ("/v1/changefeed", "/v2/changefeed", "/v2/changefeed/latest"):
+        response = http.get(path)
+        assert response.headers["content-type"] == "application/json; charset=utf-8"
+    for entry in feed(http, "/v2/changefeed"):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,5}[1-9])?\+00:00",
+                            entry["timestamp"]), entry["timestamp"]
+
+
+@pytest.mark.parametrize(("stored", "written"), [
+    ("2026-12-01T10:00:00.123456+00:00", "2026-12-01T10:00:00.123456+00:00"),
+    ("2026-12-01T10:00:00.120000+00:00", "2026-12-01T10:00:00.12+00:00"),
+    ("2026-12-01T10:00:00.000000+00:00", "2026-12-01T10:00:00+00:00"),
+    ("2026-12-01T10:00:00+00:00", "2026-12-01T10:00:00+00:00")])
+def test_written_timestamp(stored: str, written: str) -> None:
+    assert written_timestamp(stored) == written

@@ -247,10 +247,12 @@ def test_stored_file_has_a_zeroed_preamble_and_is_otherwise_identical(
     assert data[:128] == b"\0" * 128 and data[128:] == bytes(original[128:])
 
 
-def test_unknown_version_prefix_is_404(http: TestClient) -> None:
-    for path in ("/v3/studies", "/studies"):
-        response = http.post(path, content=make_instance(), headers=STOW_SINGLE_PART)
-        assert response.status_code == 404, path
+def test_unversioned_store_is_404_and_unsupported_version_400(http: TestClient) -> None:
+    response = http.post("/studies", content=make_instance(), headers=STOW_SINGLE_PART)
+    assert response.status_code == 404
+    # The versioning library's answer; its body is tested in tests/emulator/test_versions.py.
+    response = http.post("/v3/studies", content=make_instance(), headers=STOW_SINGLE_PART)
+    assert response.status_code == 400
 
 
 def test_file_meta_without_preamble_is_stored_as_part10(

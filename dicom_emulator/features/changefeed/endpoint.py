@@ -15,7 +15,8 @@ from dicom_emulator.storage.changefeed import ChangeFeedReader
 from dicom_emulator.web.query_binding import LONG_MAX, QueryBinder, check_time_window
 from dicom_emulator.web.request import api_version, components
 
-JSON = "application/json"
+# ObjectResult through System.Text.Json's output formatter (``[Produces("application/json")]``).
+JSON = "application/json; charset=utf-8"
 
 
 def _reader(request: Request) -> ChangeFeedReader:

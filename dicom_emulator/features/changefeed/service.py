@@ -5,6 +5,13 @@ paging: v1 pages by sequence number (``offset`` is exclusive), v2 by row inside 
 ``startTime``/``endTime`` window ordered by time. JSON keys are camelCase; ``action`` and
 ``state`` are PascalCase (``Create``, ``Current``) because the service serializes them
 with a property-level ``JsonStringEnumConverter`` without a naming policy.
+
+Timestamps: the service's ``DATETIMEOFFSET(7)`` written by System.Text.Json, which gives
+as many fractional digits as the value needs (up to 7, trailing zeros dropped, none for
+a whole second) and ``+00:00``. The index stores fixed-width microseconds (text order is
+time order, ``storage/changefeed.py``); :func:`written_timestamp` writes them the service's
+way. A 7th digit is never made up: the emulator's clock has microseconds, and
+System.Text.Json would not write a trailing zero.
 """
 
 from __future__ import annotations
@@ -16,6 +23,16 @@ from dicom_emulator.features.partitions import DEFAULT_PARTITION
 from dicom_emulator.storage.changefeed import ChangeFeedRow
 
 
+def written_timestamp(stored: str) -> str:
+    """A stored timestamp (``2026-12-01T10:00:00.120000+00:00``) as System.Text.Json writes a
+    DateTimeOffset (``2026-12-01T10:00:00.12+00:00``)."""
+    moment, dot, rest = stored.partition(".")
+    if not dot:
+        return stored
+    digits = rest[:6].rstrip("0")
+    return moment + ("." + digits if digits else "") + rest[6:]
+
+
 def entry_json(row: ChangeFeedRow) -> str:
     """One entry as the service serializes it (nulls omitted, metadata embedded as stored)."""
     entry: dict[str, Any] = {
@@ -25,7 +42,7 @@ def entry_json(row: ChangeFeedRow) -> str:
         "seriesInstanceUid": row.series_uid,
         "sopInstanceUid": row.sop_uid,
         "action": row.action.name.capitalize(),
-        "timestamp": row.timestamp,
+        "timestamp": written_timestamp(row.timestamp),
         "state": row.state.name.capitalize(),
     }
     text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))

@@ -12,7 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from dicom_emulator.dicom.indexing import ErrorCode
-from dicom_emulator.errors import BadRequestError, ConflictError, NotFoundError
+from dicom_emulator.errors import (
+    ConflictError,
+    NotFoundError,
+    ServiceUnavailableError,
+)
 from dicom_emulator.features.extended_query_tags.reindex import Reindexer
 from dicom_emulator.features.partitions import DEFAULT_PARTITION
 from dicom_emulator.storage.extended_query_tags import (
@@ -90,7 +94,8 @@ def add_tags(store: ExtendedQueryTagStore, reindexer: Reindexer, tags: list[NewT
     except ActiveOperationError as exc:
         raise already_running(base, exc.operation_id) from None
     except TooManyTagsError:
-        raise BadRequestError(
+        # ExtendedQueryTagsExceedsMaxAllowedCountException derives from DicomServerException.
+        raise ServiceUnavailableError(
             f"Extended query tags exceeds max allowed count '{MAX_ALLOWED_COUNT}'.") from None
     except TagsExistError:
         raise ConflictError("One or more extended query tags already exist.") from None

@@ -1,0 +1,1 @@
+"""Bulk update (``POST /studies/$bulkUpdate``). Only its route for now: see ``endpoint``."""
