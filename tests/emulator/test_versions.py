@@ -94,7 +94,7 @@ def test_no_route_and_wrong_method_are_status_only(http: TestClient) -> None:
     response = http.delete("/v2/studies")
     assert (response.status_code, response.content) == (405, b"")
     assert "content-type" not in response.headers
-    assert response.headers["allow"] == "POST, GET"  # both routes of the path
+    assert response.headers["allow"] == "POST, PUT, GET"  # every route of the path (PUT: v2)
 
 
 def test_accept_filter_406_is_status_only(http: TestClient) -> None:
