@@ -102,7 +102,8 @@ def foreign_message(settings: Settings, served: ServedEmulator) -> str:
     """The paragraph that explains a port taken by another checkout's emulator."""
     whose = (f"the emulator of another checkout of the kit (data dir {served.data_dir}, "
              f"pid {served.pid})" if served.data_dir is not None
-             else "a service that is not this kit's emulator")
+             else "a service that does not say whose data it serves (another program, or "
+             "an emulator started by an older version of the kit)")
     return (f"Port {settings.emulator_port} is taken by {whose}, not by this checkout's "
             f"emulator (data dir {settings.emulator_data_dir}). Using it would show you its "
             "studies and a tenant your tokens do not belong to. Either stop it (in that "
