@@ -1,17 +1,40 @@
-# Every target bootstraps .venv from requirements.txt when it is missing or out of date.
+# Every target bootstraps .venv from requirements.txt when it is missing or out of date,
+# then runs the kit's own entry point, `python -m helpers.kit <target>`: the same code
+# Windows PowerShell runs (see the README's Windows section).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DATA_DIR ?= .dicom-emulator
+KIT := $(BIN)/python -m helpers.kit
+# DATA_DIR=... on the command line selects another emulator data dir (else the settings').
+KIT_ENV := $(if $(DATA_DIR),DICOM_EMULATOR_DATA_DIR="$(abspath $(DATA_DIR))",)
 
-.PHONY: lab test test-fast demo serve lint bench reset clean
+.PHONY: lab test test-fast demo serve stop status lint bench reset clean
+
+# Two `make lab` at once (two terminals, a double click): one builds .venv, the other
+# waits for it, then finds it up to date. flock where there is one (Linux; its lock goes
+# with the process); else a mkdir lock (macOS), removed on exit or Ctrl+C.
+FLOCK ?= $(shell command -v flock)
+define BUILD_VENV
+if [ -f $(STAMP) ] && [ $(STAMP) -nt requirements.txt ] && [ $(STAMP) -nt pyproject.toml ]; then exit 0; fi; \
+echo "building $(VENV) from requirements.txt (a few minutes, once)"; \
+test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || exit 1; \
+$(BIN)/python -m pip install --quiet --upgrade pip || exit 1; \
+$(BIN)/python -m pip install --quiet -r requirements.txt || exit 1; \
+touch $(STAMP)
+endef
+export BUILD_VENV
 
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	touch $(STAMP)
+	@if [ -n "$(FLOCK)" ]; then \
+		$(FLOCK) $(VENV).lock sh -c "$$BUILD_VENV"; \
+	else \
+		until mkdir $(VENV).lock.d 2>/dev/null; do \
+			echo "another make is building $(VENV): waiting (if none is, remove $(VENV).lock.d)"; \
+			sleep 3; \
+		done; \
+		trap 'rmdir $(VENV).lock.d' EXIT INT TERM; sh -c "$$BUILD_VENV"; \
+	fi
 
 # newman runs the Postman collection in the tests; without npm that test is skipped.
 NEWMAN := postman/node_modules/.bin/newman
@@ -20,40 +43,37 @@ $(NEWMAN): postman/package.json postman/package-lock.json
 		npm ci --prefix postman --no-audit --no-fund && touch $(NEWMAN); \
 	else echo "npm not found: the Postman collection test will be skipped"; fi
 
-# Jupyter refuses to run as root unless told; containers often run as root.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
-
 lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
-	$(BIN)/jupyter lab notebooks/ $(ALLOW_ROOT)
+	@$(KIT_ENV) $(KIT) lab
 
 test: $(STAMP) $(NEWMAN)  ## lint and types, then every test, then the notebooks (nbval, fresh emulator, auth on)
-	$(BIN)/ruff check .
-	$(BIN)/mypy
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest --nbval-lax -p no:cacheprovider notebooks/
-	$(BIN)/python tools/check_notebooks.py
+	@$(KIT) test
 
 test-fast: $(STAMP)  ## the edit loop: lint and the tests that start no process and never wait
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not live and not slow"
+	@$(KIT) test-fast
 
 demo: $(STAMP)  ## execute every notebook into build/ (.ipynb and .html with images)
-	$(BIN)/python tools/build_demo.py --out build
+	@$(KIT) demo
 
-serve: $(STAMP)  ## the emulator in the foreground
-	$(BIN)/python -m dicom_emulator serve --data-dir $(DATA_DIR)
+serve: $(STAMP)  ## the emulator in the foreground (or where it already runs)
+	@$(KIT_ENV) $(KIT) serve
+
+stop: $(STAMP)  ## stop this checkout's emulator; its data stays
+	@$(KIT_ENV) $(KIT) stop
+
+status: $(STAMP)  ## what serves the emulator's port
+	@$(KIT_ENV) $(KIT) status
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+	@$(BIN)/ruff check .
+	@$(BIN)/mypy
 
 bench: $(STAMP)  ## benchmarks (never part of the tests)
-	$(BIN)/python -m bench
+	@$(BIN)/python -m bench
 
-reset:  ## stop the local emulator and wipe its state
-	if test -x $(BIN)/python; then DICOM_EMULATOR_DATA_DIR="$(abspath $(DATA_DIR))" \
-		$(BIN)/python -m helpers.emulator stop; fi
-	rm -rf $(DATA_DIR)
+reset:  ## stop this checkout's emulator and wipe its state
+	@if test -x $(BIN)/python; then $(KIT_ENV) $(KIT) reset; \
+	else rm -rf $(or $(DATA_DIR),.dicom-emulator); fi
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache postman/node_modules
+	rm -rf $(VENV) $(VENV).lock $(VENV).lock.d build .pytest_cache .ruff_cache postman/node_modules

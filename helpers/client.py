@@ -22,9 +22,11 @@ from dicomweb_client.session_utils import create_session, create_session_from_au
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from requests.auth import AuthBase
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from helpers.config import Settings
+from helpers.emulator.connection import LocalEmulatorAdapter
+from helpers.emulator.process import emulator_url
 from helpers.service import make_auth, service_url
 from helpers.wire import show_wire
 
@@ -127,6 +129,9 @@ def make_session(settings: Settings, auth: AuthBase | None = None, *,
     """
     auth = auth if auth is not None else make_auth(settings)
     session = create_session_from_auth(auth) if auth is not None else create_session()
+    if settings.is_local:  # a stopped emulator: one line of advice, at once
+        url = emulator_url(settings)
+        session.mount(f"{url}/", LocalEmulatorAdapter(url))
     if trace:
         show_wire(session)
     return session
@@ -157,8 +162,13 @@ def make_client(settings: Settings, auth: AuthBase | None = None, *,
     >>> client.search_for_studies(search_filters={"PatientID": "ID1"})  # doctest: +SKIP
     """
     root = service_url(settings)
-    return DICOMwebClient(url=f"{root}/v{settings.api_version}",
-                          session=make_session(settings, auth, trace=trace))
+    client = DICOMwebClient(url=f"{root}/v{settings.api_version}",
+                            session=make_session(settings, auth, trace=trace))
+    if settings.is_local:
+        # dicomweb-client retries for 30 s, on any exception too (a refused connection);
+        # it is for Azure's 429 and 503, which the emulator never answers.
+        client.set_http_retry_params(retry=False)
+    return client
 
 
 @dataclass

@@ -139,10 +139,14 @@ class Settings:
         return DICOM_SCOPE
 
     def describe(self) -> str:
-        """One line for a notebook's setup cell; shows no secret."""
-        target = ("local emulator (port "
-                  f"{self.emulator_port}, data in {self.emulator_data_dir})"
-                  if self.is_local else self.service_url)
+        """One line for a notebook's setup cell: URL, data dir, local or Azure; no secret.
+
+        :func:`helpers.make_client` refuses an emulator port served by another checkout's
+        emulator (or anything else), so once it has returned, this line is what serves.
+        """
+        target = (f"local emulator at http://127.0.0.1:{self.emulator_port} "
+                  f"(data dir {self.emulator_data_dir})"
+                  if self.is_local else f"{self.service_url} (Azure)")
         return f"DICOM service: {target} · API v{self.api_version} · auth: {self.auth_mode}"
 
 

@@ -135,7 +135,12 @@ class FrameSlider:
 
     Its display bundle holds the widget view *and* a PNG of the middle frame, so a
     frontend without a widget manager (a static HTML page, GitHub, a notebook
-    viewer) shows the picture instead of a widget placeholder.
+    viewer) shows the picture instead of a widget placeholder. JupyterLab has a widget
+    manager, so it never falls back to the PNG: a notebook reopened without its kernel
+    shows the slider from the widget state saved in the notebook, which ``make lab``
+    (``python -m helpers.kit lab``) turns on (``saveState`` in
+    ``tools/jupyterlab-overrides.json``); without it JupyterLab says "model not found"
+    until the cell runs again.
     """
 
     def __init__(self, pngs: list[bytes], labels: list[str]) -> None:

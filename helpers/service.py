@@ -15,6 +15,7 @@ from requests.auth import AuthBase
 
 from helpers.auth import BearerTokenAuth, azure_credential
 from helpers.config import Settings
+from helpers.emulator.connection import RenewingEmulatorAuth
 from helpers.emulator.identity import emulator_client_secret_credential, emulator_credential
 from helpers.emulator.process import ensure_emulator
 
@@ -47,6 +48,14 @@ def make_credential(settings: Settings) -> TokenCredential | None:
 
 
 def make_auth(settings: Settings) -> AuthBase | None:
-    """The ``requests`` auth :func:`helpers.make_client` installs; None for ``none``."""
+    """The ``requests`` auth :func:`helpers.make_client` installs; None for ``none``.
+
+    For the emulator's workshop app it is a
+    :class:`~helpers.emulator.connection.RenewingEmulatorAuth`, which gets a new app and
+    token when the emulator was reset under an open notebook.
+    """
+    if settings.auth_mode == "emulator":
+        url = service_url(settings)
+        return RenewingEmulatorAuth(url, lambda: emulator_credential(settings, url))
     credential = make_credential(settings)
     return BearerTokenAuth(credential) if credential is not None else None

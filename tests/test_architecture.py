@@ -114,9 +114,15 @@ def test_dicom_rules_import_no_other_layer(name: str) -> None:
 
 @pytest.mark.parametrize("name", [n for n in MODULES if _in(n, "dicom_emulator.storage")])
 def test_storage_imports_neither_features_nor_the_web(name: str) -> None:
-    allowed = ("dicom_emulator.storage", "dicom_emulator.dicom", "dicom_emulator.errors")
+    allowed = ("dicom_emulator.storage", "dicom_emulator.dicom", "dicom_emulator.errors",
+               "dicom_emulator.platform")
     assert {t for t in GRAPH[name] if not _in(t, *allowed)} == set()
     assert "starlette" not in _external_imports(name)
+
+
+def test_the_platform_module_is_a_leaf() -> None:
+    # Every layer may ask it what the OS needs, so it may import none of them.
+    assert GRAPH["dicom_emulator.platform"] == set()
 
 
 FEATURE_MODULES = [n for n in MODULES if _in(n, "dicom_emulator.features")]

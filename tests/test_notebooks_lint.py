@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.paths import REPO
 from tools.check_notebooks import NOTEBOOKS, check, check_notebook, main
 
 GOOD: dict[str, Any] = {
@@ -143,3 +145,11 @@ def test_bad_names_and_the_command_line(tmp_path: Path,
     out = capsys.readouterr().out
     assert "NN-kebab-case" in out and "1 notebooks checked" in out
     assert main([str(write(tmp_path, GOOD))]) == 0
+
+
+def test_the_notebooks_folder_holds_only_lessons() -> None:
+    """What a participant sees in JupyterLab's file browser: the notebooks, nothing else
+    (nbval's fresh-emulator hook is the repository's top-level conftest.py)."""
+    tracked = subprocess.run(["git", "ls-files", "notebooks"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert tracked and all(name.endswith(".ipynb") for name in tracked), tracked

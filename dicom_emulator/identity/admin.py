@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,7 +35,8 @@ LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def identity_json(identity: Identity, origin: str | None = None) -> dict[str, Any]:
-    """What a client needs to get tokens: tenant, authority, scope."""
+    """What a client needs to get tokens: tenant, authority, scope (``GET /admin/identity``
+    adds whose service this is: ``dataDir``, ``pid``, ``auth``)."""
     shown: dict[str, Any] = {"tenant": identity.tenant_id, "issuer": identity.issuer,
                              "audience": AUDIENCE, "scope": SCOPE,
                              "tokenLifetime": identity.token_lifetime}
@@ -101,7 +103,13 @@ def _text(body: dict[str, Any], name: str, required: bool = True) -> str | None:
 
 
 async def _show_identity(request: Request, identity: Identity) -> Response:
-    return JSONResponse(identity_json(identity, f"{request.url.scheme}://{request.url.netloc}"))
+    shown = identity_json(identity, f"{request.url.scheme}://{request.url.netloc}")
+    # Whose emulator this is: a second checkout of the kit must not use the first one's
+    # service (its tenant, its studies) by mistake, and its launcher must not stop it.
+    shown["dataDir"] = str(components(request).settings.data_dir.resolve())
+    shown["pid"] = os.getpid()
+    shown["auth"] = components(request).settings.auth
+    return JSONResponse(shown)
 
 
 async def _create_for_rbac(request: Request, identity: Identity) -> Response:

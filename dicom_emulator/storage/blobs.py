@@ -1,4 +1,5 @@
-"""Instance files on disk, written atomically: temp file, fsync, rename, fsync folder.
+"""Instance files on disk, written atomically: temp file, fsync, rename, fsync folder
+(where the platform needs it: :func:`dicom_emulator.platform.fsync_dir`).
 
 Files are named by a random id, not by UID, so a store after a delete of the same
 UIDs never touches a file a cleanup may still remove.
@@ -12,15 +13,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from dicom_emulator.platform import fsync_dir
+
 PREAMBLE_LENGTH = 128
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -52,7 +47,12 @@ class BlobStore:
             f.flush()
             os.fsync(f.fileno())
         os.replace(spooled, target)
-        _fsync_dir(target.parent)
+        try:
+            fsync_dir(target.parent)
+        except BaseException:
+            # Not durable, so not acknowledged: leave no file that no index row names.
+            target.unlink(missing_ok=True)
+            raise
         return name
 
     def _with_preamble(self, spooled: Path) -> Path:

@@ -23,15 +23,20 @@ from helpers.emulator.identity import (
 from helpers.emulator.process import (
     LOG_FILE,
     PID_FILE,
+    ForeignEmulatorError,
+    ServedEmulator,
     emulator_url,
     ensure_emulator,
     is_running,
+    served_emulator,
     stop_emulator,
 )
 
 __all__ = [
     "LOG_FILE",
     "PID_FILE",
+    "ForeignEmulatorError",
+    "ServedEmulator",
     "WORKSHOP_APP_FILE",
     "emulator_cli",
     "emulator_client_secret_credential",
@@ -40,5 +45,6 @@ __all__ = [
     "ensure_emulator",
     "ensure_workshop_app",
     "is_running",
+    "served_emulator",
     "stop_emulator",
 ]

@@ -1,7 +1,8 @@
 """``python -m helpers.emulator {start,stop,status}``: the local emulator from a terminal.
 
-``start`` starts it (or finds it running), ``stop`` stops the one the notebooks started
-(``make reset`` calls it), ``status`` exits 1 when nothing answers. Settings as usual.
+``start`` starts it (or finds it running), ``stop`` stops this checkout's emulator and
+keeps its data (as ``python -m helpers.kit stop``; ``reset`` there also wipes it),
+``status`` exits 1 when nothing answers. Settings as usual.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from helpers.config import load_settings
-from helpers.emulator.process import emulator_url, ensure_emulator, is_running, stop_emulator
+from helpers.emulator.process import (
+    ForeignEmulatorError,
+    emulator_url,
+    ensure_emulator,
+    is_running,
+    stop_emulator,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,10 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     url = emulator_url(settings)
     if args.command == "start":
-        print(f"emulator ready at {ensure_emulator(settings)}")
+        try:
+            print(f"emulator ready at {ensure_emulator(settings)}")
+        except ForeignEmulatorError as error:
+            print(error, file=sys.stderr)
+            return 1
     elif args.command == "stop":
-        print("emulator stopped" if stop_emulator(settings) else "no emulator was running "
-              f"from {settings.emulator_data_dir}")
+        print("emulator stopped (its data stays)" if stop_emulator(settings) else
+              f"no emulator of this checkout was running (data dir {settings.emulator_data_dir})")
     else:
         running = is_running(url)
         print(f"{url}: {'running' if running else 'not running'}")

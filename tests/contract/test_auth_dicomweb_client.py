@@ -125,11 +125,11 @@ def test_the_command_line_changes_roles_of_a_running_emulator(
     assert status() == 403
 
 
-def test_make_client_just_works_with_auth_on(live_emulator_auth: LiveEmulator,
-                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_make_client_just_works_with_auth_on(live_emulator_auth: LiveEmulator) -> None:
     """What a notebook's setup cell does: the workshop app is provisioned behind it."""
     port = int(live_emulator_auth.url.rsplit(":", 1)[1])
-    settings = Settings(emulator_port=port, emulator_data_dir=tmp_path_factory.mktemp("nb"))
+    # The emulator's own data dir: the helpers refuse one that serves another checkout's.
+    settings = Settings(emulator_port=port, emulator_data_dir=live_emulator_auth.data_dir)
     client = make_client(settings)
     ds = make_dataset(PatientID="SETUP-CELL")
     client.store_instances([ds])

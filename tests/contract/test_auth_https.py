@@ -40,7 +40,7 @@ def https_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     try:
         assert "ready at" in ready and https.startswith("HTTPS at "), (ready, https)
         yield {"url": ready.split()[-1], "https": https.split()[2],
-               "ca": str(data_dir / "tls" / "ca.pem")}
+               "ca": str(data_dir / "tls" / "ca.pem"), "data_dir": str(data_dir)}
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -61,7 +61,8 @@ def test_client_secret_credential_through_the_helpers(https_emulator: dict[str, 
     """DICOM_AUTH=client-secret with the standard AZURE_* names, no service URL."""
     port = int(https_emulator["url"].rsplit(":", 1)[1])
     settings = Settings(auth="client-secret", emulator_port=port, tenant_id=owner["tenant"],
-                        client_id=owner["appId"], client_secret=Secret(owner["password"]))
+                        client_id=owner["appId"], client_secret=Secret(owner["password"]),
+                        emulator_data_dir=Path(https_emulator["data_dir"]))
     credential = make_credential(settings)
     assert isinstance(credential, ClientSecretCredential)
     auth = BearerTokenAuth(credential)
@@ -111,7 +112,8 @@ def test_without_https_the_helpers_say_how_to_enable_it(live_emulator_auth: Live
                                                         tmp_path: Path) -> None:
     port = int(live_emulator_auth.url.rsplit(":", 1)[1])
     settings = Settings(auth="client-secret", emulator_port=port, tenant_id="t", client_id="c",
-                        client_secret=Secret("s"), emulator_data_dir=tmp_path)
+                        client_secret=Secret("s"),
+                        emulator_data_dir=live_emulator_auth.data_dir)
     with pytest.raises(RuntimeError, match="--https-port"):
         make_credential(settings)
 

@@ -33,6 +33,11 @@ def test_defaults_mean_the_local_emulator(tmp_path: Path) -> None:
     assert settings.emulator_port == 8080
     assert settings.emulator_data_dir == PROJECT_ROOT / ".dicom-emulator"
     assert "local emulator" in settings.describe()
+    assert settings.describe().startswith(
+        f"DICOM service: local emulator at http://127.0.0.1:8080 (data dir {PROJECT_ROOT}")
+    azure = Settings(service_url="https://ws-dicom.dicom.azurehealthcareapis.com")
+    assert azure.describe().startswith(
+        "DICOM service: https://ws-dicom.dicom.azurehealthcareapis.com (Azure) · API v2")
 
 
 def test_env_file_is_read_and_the_environment_wins(env_file: Path) -> None:

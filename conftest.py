@@ -1,5 +1,9 @@
 """nbval runs (``pytest --nbval-lax notebooks/``) get a fresh local emulator.
 
+It lives here, one level above ``notebooks/``, so that the participants' notebooks folder
+holds only lessons; pytest reads it for any run in this repository, and it acts only
+when ``--nbval`` or ``--nbval-lax`` is on.
+
 Unless ``DICOM_SERVICE_URL`` points the notebooks at a real service, the run uses an
 emulator with auth on, on a free port, with its state in a temporary folder, so it never
 touches your ``.dicom-emulator`` or the emulator ``make lab`` uses. The notebook kernels
@@ -28,7 +32,8 @@ def _free_port() -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if load_settings().service_url:
+    nbval = config.getoption("nbval", False) or config.getoption("nbval_lax", False)
+    if not nbval or load_settings().service_url:
         return
     data_dir = tempfile.mkdtemp(prefix="nbval-emulator-")
     _created.append(data_dir)
