@@ -36,7 +36,8 @@ $(STAMP): requirements.txt pyproject.toml
 		trap 'rmdir $(VENV).lock.d' EXIT INT TERM; sh -c "$$BUILD_VENV"; \
 	fi
 
-# newman runs the Postman collection in the tests; without npm that test is skipped.
+# newman runs the Postman collection in the tests; without npm that test is skipped (and
+# fails under CI=true, where it must run: .ci/run installs npm when it is missing).
 NEWMAN := postman/node_modules/.bin/newman
 $(NEWMAN): postman/package.json postman/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
