@@ -227,6 +227,13 @@ def test_invalid_study_uid_in_path_is_400(http: TestClient) -> None:
     assert response.text == INVALID_UID.format("StudyInstanceUid")
 
 
+def test_accept_is_checked_before_the_path_uid(http: TestClient) -> None:
+    # MVC filters ([AcceptContentFilter]) run before the action binds {study} (audit M21).
+    headers = {**STOW_SINGLE_PART, "Accept": "application/xml"}
+    response = http.post("/v2/studies/1.2.abc", content=make_instance(), headers=headers)
+    assert (response.status_code, response.content) == (406, b"")
+
+
 def test_request_over_the_size_limit_is_413_and_stores_nothing(tmp_path: Path) -> None:
     settings = EmulatorSettings(data_dir=tmp_path / "e", auth=False, max_request_bytes=2000)
     with TestClient(create_app(settings)) as client:

@@ -42,8 +42,9 @@ async def upsert_instances(request: Request) -> Response:
 
 
 async def _store(request: Request, replace: bool) -> Response:
-    study_uid, _, _ = optional_path_uids(request)
+    # The Accept filter runs before the action binds the path's UID (M21): 406 before 400.
     require_dicom_json_accept(request)
+    study_uid, _, _ = optional_path_uids(request)
     app = components(request)
     settings = app.settings
     parts = await spool_parts(request.headers.get("content-type"), request.stream(),
