@@ -7,14 +7,17 @@ and the request's other parts are stored. 272 is left for storage and processing
 
 from __future__ import annotations
 
+import socket
 import struct
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings
+from dicom_emulator.launcher import launch
 from tests.support.datasets import make_instance
 from tests.support.headers import ACCEPT_DICOM_JSON, STOW_SINGLE_PART
 from tests.support.paths import REPO
@@ -163,3 +166,25 @@ def test_a_part_with_media_type_parameters_is_415(http: TestClient) -> None:
     response = http.post("/v2/studies", content=body, headers=headers)
     assert response.status_code == 415
     assert response.text == f"The specified content type '{part_type}' is not supported."
+
+
+
+@pytest.mark.live
+def test_a_client_that_leaves_mid_body_stores_nothing_and_logs_no_error(tmp_path: Path) -> None:
+    # A real server: the client sends a tenth of the body it announced, then hangs up.
+    log = tmp_path / "emulator.log"
+    with open(log, "wb") as stderr:
+        process, url = launch(tmp_path / "emulator", "--auth", "off", stderr=stderr, cwd=REPO)
+        try:
+            host, port = url.removeprefix("http://").split(":")
+            with socket.create_connection((host, int(port))) as sock:
+                sock.sendall(b"POST /v2/studies HTTP/1.1\r\nHost: x\r\n"
+                             b"Accept: application/dicom+json\r\nContent-Type: application/dicom"
+                             b"\r\nContent-Length: 100000\r\n\r\n" + b"\0" * 10000)
+            response = requests.get(f"{url}/v2/studies", headers=ACCEPT_DICOM_JSON, timeout=10)
+            assert response.status_code == 204  # nothing stored, and it still answers
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    assert "Traceback" not in log.read_text()
+    assert not any((tmp_path / "emulator" / "tmp").iterdir())  # no spooled part left

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from dicom_emulator.features.store.body import discard_parts, spool_parts
@@ -47,8 +47,13 @@ async def _store(request: Request, replace: bool) -> Response:
     study_uid, _, _ = optional_path_uids(request)
     app = components(request)
     settings = app.settings
-    parts = await spool_parts(request.headers.get("content-type"), request.stream(),
-                              settings.tmp_dir, settings.max_request_bytes)
+    try:
+        parts = await spool_parts(request.headers.get("content-type"), request.stream(),
+                                  settings.tmp_dir, settings.max_request_bytes)
+    except ClientDisconnect:
+        # The client went away mid-body: its spooled parts are already removed, and no one
+        # reads an answer; a 400 instead of an error log and a 500.
+        return Response(status_code=400)
     if not parts:  # a multipart body with no parts (an empty single part is one part)
         return Response(status_code=204)
     api = api_version(request)
