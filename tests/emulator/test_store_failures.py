@@ -18,12 +18,14 @@ from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings
 from dicom_emulator.launcher import launch
+from helpers import samples
 from tests.support.datasets import make_instance
 from tests.support.headers import ACCEPT_DICOM_JSON, STOW_SINGLE_PART
 from tests.support.paths import REPO
 from tests.support.stow import multipart_related, multipart_stow
 
-REAL = (REPO / "data/generated/azure-shapes/red-triangle.dcm").read_bytes()
+# The kit's own red triangle (generated on first use: a fresh clone has none yet).
+REAL = samples.azure_shapes()["red-triangle"].read_bytes()
 UNREADABLE = {"00081197": {"vr": "US", "Value": [43264]}}
 
 
