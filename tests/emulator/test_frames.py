@@ -13,6 +13,7 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
+from dicom_emulator.features.retrieve.frames import get_frames
 from tests.support.datasets import make_dataset
 from tests.support.headers import (
     EXPLICIT_VR_LITTLE_ENDIAN,
@@ -65,6 +66,22 @@ def test_native_multiframe_frames_in_requested_order(http: TestClient) -> None:
     default, types = frames(http, stored, "3,1,15,3", NATIVE)
     assert default == bodies
     assert set(types) == {f"application/octet-stream; transfer-syntax={EXPLICIT_VR_LITTLE_ENDIAN}"}
+
+
+def test_a_repeated_frame_is_read_once_and_shared(http: TestClient) -> None:
+    # frames/1,1,1,… once built one copy per entry (a 4 KB URL could ask for gigabytes).
+    components = http.app.state.components  # type: ignore[attr-defined]
+    cases = [("rtdose.dcm", "*"), ("rtdose.dcm", EXPLICIT_VR_LITTLE_ENDIAN),  # as stored
+             ("SC_rgb_rle_2frame.dcm", JPEG_2000_LOSSLESS)]  # transcoded
+    for name, syntax in cases:
+        stored = store_testdata(http, name)
+        (row,) = components.index.find_instances(stored.study, stored.series, stored.sop)
+        result, _ = get_frames(components.blobs.path(row.blob), row.size, [1, 0, 1, 1], syntax,
+                               10**9)
+        assert result[0] is result[2] is result[3] and result[0] != result[1], (name, syntax)
+    stored = store_testdata(http, "rtdose.dcm")
+    bodies, _ = frames(http, stored, ",".join(["3"] * 500), ORIGINAL)
+    assert len(bodies) == 500 and set(bodies) == {native(stored.dataset().pixel_array[2])}
 
 
 @pytest.mark.parametrize("name", ["CT_small.dcm", "SC_ybr_full_422_uncompressed.dcm"])

@@ -17,6 +17,7 @@ import requests
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings
+from dicom_emulator.features.retrieve.service import dicom_content_type
 from dicom_emulator.launcher import launch
 from helpers import samples
 from tests.support.datasets import make_instance
@@ -96,6 +97,28 @@ def test_garbage_fails_with_43264_and_only_the_failure_reason(http: TestClient) 
                          headers=STOW_SINGLE_PART)
     assert response.status_code == 409
     assert response.json() == {"00081198": {"vr": "SQ", "Value": [UNREADABLE]}}
+
+
+@pytest.mark.parametrize("syntax", [b"1.2.840\r\nX-Inject:1\x00", b"1.2.840.1\x00008.1.2.1\x00"])
+def test_a_transfer_syntax_uid_that_is_no_uid_fails_with_43264(http: TestClient,
+                                                                syntax: bytes) -> None:
+    # It would be written raw into every retrieve's part headers (header injection).
+    # pydicom refuses to write such a file, so the stored bytes are patched (same length).
+    good = b"1.2.840.10008.1.2.1\x00"
+    assert len(syntax) == len(good)
+    data = make_instance()
+    response = http.post("/v2/studies", content=data.replace(good, syntax, 1),
+                         headers=STOW_SINGLE_PART)
+    assert response.status_code == 409
+    assert response.json()["00081198"]["Value"][0]["00081197"]["Value"] == [43264]
+    assert http.get("/v2/studies", headers=ACCEPT_DICOM_JSON).status_code == 204
+
+
+def test_a_stored_syntax_that_is_no_uid_never_reaches_a_header() -> None:
+    # A data dir from a kit that did not check it at store time.
+    assert dicom_content_type("application/dicom", "1.2\r\nX: y") == "application/dicom"
+    assert dicom_content_type("application/dicom", "1.2.840.10008.1.2.1") == (
+        "application/dicom; transfer-syntax=1.2.840.10008.1.2.1")
 
 
 def test_empty_single_part_body_is_409_with_43264(http: TestClient) -> None:

@@ -8,6 +8,7 @@ before the first byte of a body is sent.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
@@ -22,7 +23,12 @@ from dicom_emulator.features.retrieve.negotiation import (
     parse_accept_values,
 )
 from dicom_emulator.features.retrieve.service import StoredPart, dicom_content_type
-from dicom_emulator.web.media import encode_multipart, multipart_content_type, new_boundary
+from dicom_emulator.web.media import (
+    encode_multipart,
+    iter_multipart,
+    multipart_content_type,
+    new_boundary,
+)
 from dicom_emulator.web.request import components, path_uids, require_dicom_json_accept
 from dicom_emulator.web.responses import MultipartRelatedResponse, RawDicomJSONResponse
 
@@ -127,10 +133,16 @@ async def retrieve_frames(request: Request) -> Response:
         negotiated.transfer_syntax)
     content_type = dicom_content_type(negotiated.media_type, syntax)
     if negotiated.multipart:
-        boundary = new_boundary()  # frames are in memory already: one body, no streaming
-        return Response(encode_multipart([(content_type, f) for f in frames], boundary),
-                        media_type=multipart_content_type(boundary))
+        # Streamed part by part: a repeated frame is sent again, never copied into one body.
+        boundary = new_boundary()
+        return StreamingResponse(_in_memory_parts([(content_type, f) for f in frames], boundary),
+                                 media_type=multipart_content_type(boundary))
     return Response(frames[0], media_type=content_type)
+
+
+async def _in_memory_parts(parts: list[tuple[str, bytes]], boundary: str) -> AsyncIterator[bytes]:
+    for chunk in iter_multipart(((t, [body]) for t, body in parts), boundary):
+        yield chunk
 
 
 # -- rendered ----------------------------------------------------------------------------

@@ -149,13 +149,19 @@ def get_frames(path: Path, size: int, indices: list[int], requested: str,
     """
     layout = locate_pixel_data(path)
     check_frames(layout, indices)
+    # Each distinct frame is read once; a repeated number shares its bytes, so a list such
+    # as 1,1,1,… costs one frame of memory, not one per entry.
+    distinct = list(dict.fromkeys(indices))
     if not needs_transcoding(layout.transfer_syntax, requested):
-        return read_stored_frames(path, layout, indices), layout.transfer_syntax
-    if requested == ExplicitVRLittleEndian and layout.transfer_syntax in NATIVE_LITTLE_ENDIAN:
+        frames, syntax = read_stored_frames(path, layout, distinct), str(layout.transfer_syntax)
+    elif requested == ExplicitVRLittleEndian and layout.transfer_syntax in NATIVE_LITTLE_ENDIAN:
         # Implicit to explicit VR does not touch the pixel bytes.
-        return read_stored_frames(path, layout, indices), requested
-    check_size(size, max_transcode_bytes)
-    return transcode_frames(path, indices, requested), requested
+        frames, syntax = read_stored_frames(path, layout, distinct), requested
+    else:
+        check_size(size, max_transcode_bytes)
+        frames, syntax = transcode_frames(path, distinct, requested), requested
+    by_index = dict(zip(distinct, frames, strict=True))
+    return [by_index[i] for i in indices], syntax
 
 
 def _native_frame(stream: BinaryIO, layout: PixelLayout, index: int) -> bytes:

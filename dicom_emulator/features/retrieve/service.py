@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+from dicom_emulator.dicom.validation import is_valid_uid
 from dicom_emulator.errors import NotAcceptableError, not_found
 from dicom_emulator.features.retrieve.frames import get_frames
 from dicom_emulator.features.retrieve.negotiation import Negotiated
@@ -39,6 +40,10 @@ T = TypeVar("T")
 
 
 def dicom_content_type(media_type: str, transfer_syntax: str) -> str:
+    """A part's Content-Type. A stored syntax that is not a UID (a data dir from a kit that
+    did not check it at store time) is left out: it must never reach a header raw."""
+    if transfer_syntax != "*" and not is_valid_uid(transfer_syntax):
+        return media_type
     return f"{media_type}; transfer-syntax={transfer_syntax}"
 
 

@@ -27,7 +27,7 @@ from pydicom.uid import ImplicitVRLittleEndian
 
 from dicom_emulator.dicom.attributes import LEVEL_ATTRIBUTES, Level, normalize_person_name
 from dicom_emulator.dicom.dicom_json import DicomJson, subset, to_metadata
-from dicom_emulator.dicom.validation import AttributeProblem, first_value, uid_value
+from dicom_emulator.dicom.validation import AttributeProblem, first_value, is_valid_uid, uid_value
 from dicom_emulator.features.store.body import ReceivedPart
 from dicom_emulator.features.store.rules import (
     REQUIRED_UIDS,
@@ -177,6 +177,11 @@ class StoreService:
         if path.stat().st_size == 0:
             raise ValueError("empty part")
         ds = read_header(path)
+        syntax = str(ds.file_meta.get("TransferSyntaxUID", ImplicitVRLittleEndian))
+        if not is_valid_uid(syntax):
+            # It is written into retrieve's part headers: a NUL or CR/LF there would break
+            # (or inject into) the response. fo-dicom cannot read such a file either.
+            raise ValueError(f"invalid TransferSyntaxUID {syntax!r}")
         outcome.sop_class_uid = uid_value(ds, "SOPClassUID")
         outcome.sop_uid = uid_value(ds, "SOPInstanceUID")
         extra = [p for hook in self.hooks for p in hook.v1_problems(ds)] if api < 2 else []
