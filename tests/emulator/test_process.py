@@ -61,9 +61,16 @@ def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
     for writer in writers:
         writer.join(timeout=10)
     assert len(acknowledged) >= 25
+    settings = EmulatorSettings(data_dir=tmp_path)
+    # A file that no index row names, from before the restart: once the background sweep has
+    # removed it, the sweep has run, and what is left on disk can be compared with the index.
+    planted = settings.blob_dir / "zz" / "planted-orphan.dcm"
+    planted.parent.mkdir()
+    planted.write_bytes(b"an orphan from before the restart")
+    old = time.time() - 60
+    os.utime(planted, (old, old))
 
     with running_emulator(tmp_path, "--auth", "off"):
-        settings = EmulatorSettings(data_dir=tmp_path)
         index = Index(settings.index_path)
         conn = index.reader()
         rows = conn.execute("SELECT sop_uid, blob FROM instance").fetchall()
@@ -80,8 +87,8 @@ def test_stored_instances_survive_sigkill(tmp_path: Path) -> None:
                        for p in settings.blob_dir.rglob("*.dcm")}
             assert on_disk == {blob for _, blob in rows}
 
-        # The orphan sweep runs in the background after start.
-        assert_eventually(no_orphan_file, timeout=10)
+        wait_until(lambda: not planted.exists(), timeout=10, what="the orphan sweep")
+        assert_eventually(no_orphan_file, timeout=10)  # the other orphans go in the same sweep
 
 
 def test_startup_removes_orphans_and_spooled_leftovers(tmp_path: Path) -> None:
