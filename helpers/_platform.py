@@ -126,13 +126,13 @@ def terminate(pid: int) -> None:
     """
     try:
         os.kill(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError, OSError):
-        pass  # gone in the meantime
+    except OSError:  # gone meanwhile, or not ours to signal
+        pass
 
 
 def force_kill(pid: int) -> None:
     """Kill ``pid`` now (SIGKILL; on Windows ``TerminateProcess`` again)."""
     try:
         os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-    except (ProcessLookupError, PermissionError, OSError):
+    except OSError:  # gone meanwhile, or not ours to signal
         pass

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dicom_emulator.errors import BadRequestError
+from dicom_emulator.web.media import parse_media_type
 from dicom_emulator.web.request import api_version
 from dicom_emulator.web.responses import status_only
 
@@ -25,8 +26,7 @@ OPERATIONS_DISABLED = "Asynchronous operations are temporarily disabled. Please 
 async def bulk_update(request: Request) -> Response:
     """``POST /studies/$bulkUpdate``: 415, then 404 (v1) or 400 (v2)."""
     content_type = request.headers.get("content-type")
-    if content_type is not None and content_type.split(";")[0].strip().lower() != \
-            "application/json":
+    if content_type is not None and parse_media_type(content_type).type != "application/json":
         return status_only(415)
     if api_version(request) < 2:
         return status_only(404)
