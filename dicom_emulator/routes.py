@@ -22,8 +22,9 @@ from dicom_emulator.features.query import endpoint as query
 from dicom_emulator.features.retrieve import endpoint as retrieve
 from dicom_emulator.features.store import endpoint as store
 from dicom_emulator.features.update import endpoint as update
+from dicom_emulator.features.workitems import endpoint as workitems
 from dicom_emulator.web.urls import EXTENDED_QUERY_TAG as TAG
-from dicom_emulator.web.urls import FRAMES, INSTANCE, OPERATION, SERIES, STUDY
+from dicom_emulator.web.urls import FRAMES, INSTANCE, OPERATION, SERIES, STUDY, WORKITEM
 from dicom_emulator.web.versions import VersionedApi
 
 
@@ -69,11 +70,18 @@ def dicom_routes() -> list[BaseRoute]:
         Route(TAG, extended_query_tags.delete_tag, methods=["DELETE"]),
         Route(TAG + "/errors", extended_query_tags.get_tag_errors, methods=["GET"]),
         Route(OPERATION, operations.get_operation, methods=["GET"]),
+        # Worklist (UPS-RS)
+        Route("/workitems", workitems.create_workitem, methods=["POST"]),
+        Route("/workitems", workitems.search_workitems, methods=["GET"]),
+        Route(WORKITEM, workitems.retrieve_workitem, methods=["GET"]),
+        Route(WORKITEM, workitems.update_workitem, methods=["POST"]),
+        Route(WORKITEM + "/state", workitems.change_workitem_state, methods=["PUT"]),
+        Route(WORKITEM + "/cancelrequest", workitems.request_cancellation, methods=["POST"]),
     ]
 
 
 # The route families the service also has under /partitions/{partitionName}/.
-PARTITIONED_FAMILIES = ("/studies", "/series", "/instances")
+PARTITIONED_FAMILIES = ("/studies", "/series", "/instances", "/workitems")
 PARTITION = "/partitions/{partitionName}"
 
 

@@ -202,12 +202,42 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
+# -- version 3: workitems (UPS-RS) ------------------------------------------------------
+
+# A workitem is one row holding its dataset as DICOM JSON (Transaction UID included; the
+# service never returns it), its state and Transaction UID for the state checks, and a
+# watermark that every write moves on: a write that finds it moved lost a race. UIDs are
+# unique per partition (the service's Workitem table). The searchable values (a row per
+# value; a sequence attribute has one per item) are rewritten with every change.
+_WORKITEMS = """
+CREATE TABLE workitem (
+    workitem_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition_key INTEGER NOT NULL,
+    workitem_uid TEXT NOT NULL,
+    procedure_step_state TEXT NOT NULL,
+    transaction_uid TEXT,
+    watermark INTEGER NOT NULL,
+    dataset TEXT NOT NULL,
+    UNIQUE (partition_key, workitem_uid)
+);
+CREATE TABLE workitem_query_value (
+    workitem_key INTEGER NOT NULL REFERENCES workitem(workitem_key) ON DELETE CASCADE,
+    partition_key INTEGER NOT NULL,
+    tag_path TEXT NOT NULL,           -- 00100010, or a sequence path: 0040A370.00080050
+    text_value TEXT COLLATE NOCASE NOT NULL  -- DT canonical, PN folded, others as stored
+);
+CREATE INDEX workitem_query_value_match
+    ON workitem_query_value(partition_key, tag_path, text_value);
+CREATE INDEX workitem_query_value_workitem ON workitem_query_value(workitem_key);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
               + _BACKFILL_PERSON_NAMES),
     Migration(2, "the instance_uids view: an instance with its study and series UIDs",
               _INSTANCE_UIDS),
+    Migration(3, "workitems (UPS-RS) and their searchable values", _WORKITEMS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -14,6 +14,7 @@ INSTANCE = SERIES + "/instances/{instance}"
 FRAMES = INSTANCE + "/frames/{frames}"
 EXTENDED_QUERY_TAG = "/extendedquerytags/{tagPath}"
 OPERATION = "/operations/{operationId}"
+WORKITEM = "/workitems/{workitem}"
 
 
 def study_url(base: str, study: str) -> str:
@@ -34,3 +35,7 @@ def extended_query_tag_errors_url(base: str, path: str) -> str:
 
 def operation_url(base: str, operation_id: str) -> str:
     return base + OPERATION.format(operationId=operation_id)
+
+
+def workitem_url(base: str, uid: str) -> str:
+    return base + WORKITEM.format(workitem=uid)
