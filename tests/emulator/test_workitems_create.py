@@ -156,7 +156,8 @@ def test_an_accept_without_dicom_json_is_406_after_the_body_checks(http: TestCli
     (b"[]", "The query parameter '' is invalid. The field dicomDatasets must be a string or "
             "array type with a minimum length of '1'."),
 ])
-def test_an_empty_body_is_the_model_binding_400(http: TestClient, body: bytes, message: str) -> None:
+def test_an_empty_body_is_the_model_binding_400(http: TestClient, body: bytes,
+                                                message: str) -> None:
     response = http.post(f"/v2/workitems?{generate_uid()}", content=body, headers=HEADERS)
     assert response.status_code == 400
     assert response.text == message
@@ -176,7 +177,8 @@ def test_retrieve_of_an_unknown_workitem_is_404_with_the_message_as_json(http: T
 
 def test_retrieve_checks_accept_and_the_uid(http: TestClient) -> None:
     uid = create(http)
-    assert http.get(f"/v2/workitems/{uid}", headers={"Accept": "application/json"}).status_code == 406
+    wrong = http.get(f"/v2/workitems/{uid}", headers={"Accept": "application/json"})
+    assert wrong.status_code == 406
     response = http.get("/v2/workitems/abc", headers={"Accept": DICOM_JSON})
     assert response.status_code == 400
     assert "Dicom element 'WorkitemInstanceUid' failed validation" in response.text
