@@ -26,9 +26,14 @@ from dicom_emulator.errors import BadRequestError, UnsupportedMediaTypeError
 from dicom_emulator.features.query.parser import bind_options
 from dicom_emulator.features.workitems import datasets
 from dicom_emulator.features.workitems.messages import EMPTY_BODY, INVALID_BODY, NO_DATASET
-from dicom_emulator.features.workitems.service import DEFAULT_PARTITION_KEY, Answer, Outcome
+from dicom_emulator.features.workitems.service import Answer, Outcome
 from dicom_emulator.web.media import DICOM_JSON, parse_accept, parse_media_type
-from dicom_emulator.web.request import base_url, components, require_dicom_json_accept
+from dicom_emulator.web.request import (
+    base_url,
+    components,
+    partition_key,
+    require_dicom_json_accept,
+)
 from dicom_emulator.web.responses import DicomJSONResponse, status_only
 from dicom_emulator.web.urls import workitem_url
 
@@ -41,10 +46,6 @@ _STATE = {Outcome.SUCCESS: 200, Outcome.FAILURE: 400, Outcome.NOT_FOUND: 404,
 _RETRIEVE = {Outcome.SUCCESS: 200, Outcome.FAILURE: 400, Outcome.NOT_FOUND: 404}
 _UPDATE = _STATE
 _JSON_TYPES = ("application/json", "text/json")
-
-
-def _partition_key(request: Request) -> int:
-    return DEFAULT_PARTITION_KEY  # until data partitions arrive: the default partition
 
 
 def _first_query_key(request: Request) -> str | None:
@@ -130,7 +131,7 @@ async def create_workitem(request: Request) -> Response:
     if uid:
         uid = check_path_uid(uid, "WorkitemInstanceUid")
     service = components(request).workitems
-    answer = await run_in_threadpool(service.create, _partition_key(request), ds, uid)
+    answer = await run_in_threadpool(service.create, partition_key(request), ds, uid)
     headers = {}
     if answer.outcome is Outcome.SUCCESS and answer.uid is not None:
         url = workitem_url(base_url(request), answer.uid)
@@ -143,7 +144,7 @@ async def retrieve_workitem(request: Request) -> Response:
     require_dicom_json_accept(request)
     uid = check_path_uid(request.path_params["workitem"], "WorkitemInstanceUid")
     service = components(request).workitems
-    answer = await run_in_threadpool(service.retrieve, _partition_key(request), uid)
+    answer = await run_in_threadpool(service.retrieve, partition_key(request), uid)
     if answer.outcome is Outcome.SUCCESS:
         return DicomJSONResponse(answer.dataset)
     return _message(request, answer, _RETRIEVE[answer.outcome], {}, True)
@@ -157,7 +158,7 @@ async def update_workitem(request: Request) -> Response:
     if transaction_uid:
         transaction_uid = check_path_uid(transaction_uid, "TransactionUid")
     service = components(request).workitems
-    answer = await run_in_threadpool(service.update, _partition_key(request), uid,
+    answer = await run_in_threadpool(service.update, partition_key(request), uid,
                                      transaction_uid, ds)
     headers = _warning(request, answer.message)
     if answer.outcome is Outcome.SUCCESS:
@@ -170,7 +171,7 @@ async def change_workitem_state(request: Request) -> Response:
     ds = await _dataset(request)
     uid = check_path_uid(request.path_params["workitem"], "WorkitemInstanceUid")
     service = components(request).workitems
-    answer = await run_in_threadpool(service.change_state, _partition_key(request), uid, ds)
+    answer = await run_in_threadpool(service.change_state, partition_key(request), uid, ds)
     return _message(request, answer, _STATE[answer.outcome], _warning(request, answer.message),
                     False)
 
@@ -180,7 +181,7 @@ async def request_cancellation(request: Request) -> Response:
     ds = await _dataset(request)
     uid = check_path_uid(request.path_params["workitem"], "WorkitemInstanceUid")
     service = components(request).workitems
-    answer = await run_in_threadpool(service.request_cancellation, _partition_key(request),
+    answer = await run_in_threadpool(service.request_cancellation, partition_key(request),
                                      uid, ds)
     conflict = answer.outcome is Outcome.CONFLICT
     headers = _warning(request, answer.message) if conflict else {}
@@ -194,5 +195,5 @@ async def search_workitems(request: Request) -> Response:
     bind_options(params)  # option errors (model binding) come before the Accept filter
     require_dicom_json_accept(request)
     found: list[dict[str, Any]] = await run_in_threadpool(
-        service.search, _partition_key(request), params)
+        service.search, partition_key(request), params)
     return DicomJSONResponse(found) if found else status_only(204)

@@ -40,9 +40,8 @@ from dicom_emulator.features.workitems.search import (
 from dicom_emulator.features.workitems.states import Action, State, transition
 from dicom_emulator.storage.workitems import StoredWorkitem, WorkitemExistsError, WorkitemStore
 
-__all__ = ["DEFAULT_PARTITION_KEY", "Answer", "Outcome", "WorkitemService"]
+__all__ = ["Answer", "Outcome", "WorkitemService"]
 
-DEFAULT_PARTITION_KEY = 1  # the service's DefaultPartition.Key
 UPS_PUSH_SOP_CLASS = "1.2.840.10008.5.1.4.34.6.1"
 WORKLIST_LABEL = "worklist"  # what the service writes at create, whatever was sent
 # The states a change-state request may name, as the service lists them in its message.
