@@ -50,7 +50,8 @@ UNPARTITIONED = _endpoints([r for r in dicom_routes()
 CREATING = {("POST", "/partitions/{partitionName}/studies"),
             ("POST", "/partitions/{partitionName}/studies/{study}"),
             ("PUT", "/partitions/{partitionName}/studies"),
-            ("PUT", "/partitions/{partitionName}/studies/{study}")}
+            ("PUT", "/partitions/{partitionName}/studies/{study}"),
+            ("POST", "/partitions/{partitionName}/workitems")}  # PartitionedAddWorkitemInstance
 
 
 def store(http: TestClient, partition: str, data: bytes) -> dict:
