@@ -297,7 +297,16 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
-# -- version 4: workitems (UPS-RS) ------------------------------------------------------
+# -- version 4 -------------------------------------------------------------------------
+
+# QIDO filters on StudyInstanceUID (and every nested route does) without naming the
+# partition as an index term (``storage.search``: unary plus), so the (partition_key,
+# study_uid) index cannot serve it; before version 3 study_uid's own UNIQUE index did.
+_STUDY_UID_INDEX = """
+CREATE INDEX IF NOT EXISTS study_uid ON study(study_uid);
+"""
+
+# -- version 5: workitems (UPS-RS) ------------------------------------------------------
 
 # A workitem is one row holding its dataset as DICOM JSON (Transaction UID included; the
 # service never returns it), its state and Transaction UID for the state checks, and a
@@ -334,7 +343,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               _INSTANCE_UIDS),
     Migration(3, "data partitions: the partition table, study UIDs unique per partition",
               _PARTITIONS + _STUDY_PER_PARTITION),
-    Migration(4, "workitems (UPS-RS) and their searchable values", _WORKITEMS),
+    Migration(4, "an index on study UIDs alone, which version 3's rebuild dropped",
+              _STUDY_UID_INDEX),
+    Migration(5, "workitems (UPS-RS) and their searchable values", _WORKITEMS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
