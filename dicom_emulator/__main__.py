@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="lifetime in seconds of issued tokens (default 3600)")
     serve.add_argument("--https-port", type=int, default=None,
                        help="also serve HTTPS here, with a local CA (0 picks a free port)")
+    serve.add_argument("--storage-credential", default=None, metavar="ACCOUNT:KEY",
+                       help="the storage account key export writes with (the service's "
+                            "managed identity; prefer DICOM_EMULATOR_STORAGE_CREDENTIAL)")
     serve.set_defaults(func=_serve)
     add_identity_commands(commands)
     return parser
@@ -50,6 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
         auth=None if args.auth is None else args.auth == "on",
         token_lifetime=args.token_lifetime,
         https_port=args.https_port,
+        storage_credential=args.storage_credential,
     )
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from dicom_emulator.features.changefeed import endpoint as changefeed
 from dicom_emulator.features.delete import endpoint as delete
+from dicom_emulator.features.export import endpoint as export
 from dicom_emulator.features.extended_query_tags import endpoint as extended_query_tags
 from dicom_emulator.features.operations import endpoint as operations
 from dicom_emulator.features.partitions import endpoint as partitions
@@ -69,6 +70,8 @@ def dicom_routes() -> list[BaseRoute]:
         Route(TAG, extended_query_tags.delete_tag, methods=["DELETE"]),
         Route(TAG + "/errors", extended_query_tags.get_tag_errors, methods=["GET"]),
         Route(OPERATION, operations.get_operation, methods=["GET"]),
+        # Export (Azure-only)
+        Route("/export", export.start_export, methods=["POST"]),
     ]
 
 

@@ -43,6 +43,10 @@ class EmulatorSettings:
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
+    storage_credential : str or None
+        ``accountName:accountKey`` of the storage account the service's managed identity
+        may write to (locally: Azurite's), for export; ``DICOM_EMULATOR_STORAGE_CREDENTIAL``
+        or ``serve --storage-credential``. Never logged or shown (``repr=False``).
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -53,6 +57,7 @@ class EmulatorSettings:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
+    storage_credential: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -65,6 +70,7 @@ class EmulatorSettings:
             "token_lifetime": int(_env("TOKEN_LIFETIME", str(DEFAULT_TOKEN_LIFETIME))),
             "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
+            "storage_credential": _env("STORAGE_CREDENTIAL", "") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))

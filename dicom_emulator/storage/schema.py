@@ -202,12 +202,30 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
+# -- version 3: export -------------------------------------------------------------
+
+# An export operation's own checkpoint beside its operation row: the identifiers it was
+# given, where it writes, how far it got and what it counted (ExportCheckpoint).
+_EXPORTS = """
+CREATE TABLE export_operation (
+    operation_id TEXT PRIMARY KEY REFERENCES operation(operation_id),
+    partition_key INTEGER NOT NULL,   -- the partition it exports from
+    identifiers TEXT NOT NULL,        -- JSON list of "study[/series[/sop]]"
+    container_url TEXT NOT NULL,      -- blobContainerUri, without a query string
+    error_href TEXT NOT NULL,         -- the error log's URL
+    next_identifier INTEGER NOT NULL DEFAULT 0,  -- identifiers before it are done
+    exported INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
               + _BACKFILL_PERSON_NAMES),
     Migration(2, "the instance_uids view: an instance with its study and series UIDs",
               _INSTANCE_UIDS),
+    Migration(3, "export operations' checkpoints", _EXPORTS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
