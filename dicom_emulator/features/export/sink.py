@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from azure.core.credentials import AzureNamedKeyCredential
 from azure.core.exceptions import (
@@ -70,18 +71,30 @@ def parse_credential(text: str) -> AzureNamedKeyCredential:
     return AzureNamedKeyCredential(name, key)
 
 
+def account_name(container_url: str) -> str:
+    """The account a container URL names, as ``BlobUriBuilder`` reads it: the first path
+    segment for an IP or ``localhost`` host (path-style, as Azurite's), else the host's
+    first label (``<account>.blob.core.windows.net``)."""
+    parts = urlsplit(container_url)
+    host = parts.hostname or ""
+    if host == "localhost" or host.replace(".", "").isdigit() or ":" in host:
+        return parts.path.lstrip("/").split("/", 1)[0]
+    return host.split(".", 1)[0]
+
+
 class BlobSink:
     """One export's container, reached with the service's identity."""
 
     def __init__(self, container_url: str, credential: AzureNamedKeyCredential,
                  operation_id: str):
         self.operation_id = operation_id
+        self.account_name = account_name(container_url)
         self.client = ContainerClient.from_container_url(
             container_url, credential=credential, retry_total=_RETRIES,
             connection_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
 
     def _message(self, template: str) -> str:
-        return template.format(self.client.container_name, self.client.account_name)
+        return template.format(self.client.container_name, self.account_name)
 
     def initialize(self) -> str:
         """Check the container and create the error log; returns its URL (``errorHref``).
