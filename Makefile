@@ -52,7 +52,7 @@ $(AZURITE): azurite/package.json azurite/package-lock.json
 		npm ci --prefix azurite --no-audit --no-fund && touch $(AZURITE); \
 	else echo "npm not found: the export lesson's Azurite will be missing (its tests skip)"; fi
 
-lab: $(STAMP) $(AZURITE)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
+lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
 	@$(KIT_ENV) $(KIT) lab
 
 test: $(STAMP) $(NEWMAN) $(AZURITE)  ## lint and types, then every test, then the notebooks (nbval, fresh emulator, auth on)
