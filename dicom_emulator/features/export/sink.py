@@ -31,8 +31,10 @@ from dicom_emulator.errors import BadRequestError
 
 __all__ = ["BlobSink", "DestinationWriteError", "ErrorEntry", "blob_name", "error_log_name"]
 
-# A dead or unreachable endpoint must not hold a request for the SDK's default minute.
-_RETRIES, _CONNECT_TIMEOUT, _READ_TIMEOUT = 2, 10, 60
+# A dead or unreachable endpoint must not hold a request for the SDK's default back-off
+# (15 s, then 18 s, …): two retries after 1 s and 3 s.
+_RETRIES, _INITIAL_BACKOFF, _INCREMENT_BASE = 2, 1, 2
+_CONNECT_TIMEOUT, _READ_TIMEOUT = 10, 60
 
 
 def blob_name(operation_id: str, study: str, series: str, sop: str) -> str:
@@ -91,6 +93,7 @@ class BlobSink:
         self.account_name = account_name(container_url)
         self.client = ContainerClient.from_container_url(
             container_url, credential=credential, retry_total=_RETRIES,
+            initial_backoff=_INITIAL_BACKOFF, increment_base=_INCREMENT_BASE,
             connection_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
 
     def _message(self, template: str) -> str:
