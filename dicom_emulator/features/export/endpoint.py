@@ -1,4 +1,5 @@
-"""Export (Azure-only) over HTTP: ``POST /export``.
+"""Export (Azure-only) over HTTP: ``POST /export``, also below ``/partitions/{name}``
+(``VersionedPartitionRoute``): it exports from the request's partition.
 
 202 with the operation's reference (``{"id", "href"}``) and ``Location`` (``ExportController``);
 the body is ``application/json`` (``[Consumes]``: anything else is 415).
@@ -17,11 +18,8 @@ from dicom_emulator.errors import UnsupportedMediaTypeError
 from dicom_emulator.features.export.specification import read_specification
 from dicom_emulator.features.extended_query_tags.validation import InvalidRequestBodyError
 from dicom_emulator.web.media import parse_media_type
-from dicom_emulator.web.request import base_url, components
+from dicom_emulator.web.request import base_url, components, partition_key
 from dicom_emulator.web.urls import operation_url
-
-# The default partition's key (DefaultPartition.Key) until data partitions arrive.
-DEFAULT_PARTITION_KEY = 1
 
 
 async def _json_body(request: Request) -> Any:
@@ -41,7 +39,8 @@ async def start_export(request: Request) -> Response:
     """``POST /export``."""
     spec = read_specification(await _json_body(request))
     exporter = components(request).exporter
-    operation = await run_in_threadpool(exporter.start_export, spec, DEFAULT_PARTITION_KEY)
-    href = operation_url(base_url(request), operation.operation_id)
+    operation = await run_in_threadpool(exporter.start_export, spec, partition_key(request))
+    # Operations have no partitioned route: the status URL is the version's.
+    href = operation_url(base_url(request, partition=False), operation.operation_id)
     return JSONResponse({"id": operation.operation_id, "href": href}, status_code=202,
                         headers={"Location": href})

@@ -141,8 +141,8 @@ class Exporter:
         copies: list[StoredInstance] = []
         for identifier in batch:
             study, series, sop = parse_identifier(identifier)
-            # TODO(partitions): look instances up in checkpoint.partition_key's partition.
-            found = self.index.find_instances(study, series, sop)
+            found = self.index.find_instances(study, series, sop,
+                                              partition_key=checkpoint.partition_key)
             if not found:  # IdentifierExportSource: the level's not-found message
                 level = 2 if sop else 1 if series else 0
                 errors.append(ErrorEntry(identifier, _NOT_FOUND[level]))
