@@ -297,7 +297,16 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
-# -- version 4: export -------------------------------------------------------------
+# -- version 4 -------------------------------------------------------------------------
+
+# QIDO filters on StudyInstanceUID (and every nested route does) without naming the
+# partition as an index term (``storage.search``: unary plus), so the (partition_key,
+# study_uid) index cannot serve it; before version 3 study_uid's own UNIQUE index did.
+_STUDY_UID_INDEX = """
+CREATE INDEX IF NOT EXISTS study_uid ON study(study_uid);
+"""
+
+# -- version 5: export -------------------------------------------------------------
 
 # An export operation's own checkpoint beside its operation row: the identifiers it was
 # given, where it writes, how far it got and what it counted (ExportCheckpoint).
@@ -322,7 +331,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               _INSTANCE_UIDS),
     Migration(3, "data partitions: the partition table, study UIDs unique per partition",
               _PARTITIONS + _STUDY_PER_PARTITION),
-    Migration(4, "export operations' checkpoints", _EXPORTS),
+    Migration(4, "an index on study UIDs alone, which version 3's rebuild dropped",
+              _STUDY_UID_INDEX),
+    Migration(5, "export operations' checkpoints", _EXPORTS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
