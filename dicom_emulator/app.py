@@ -17,7 +17,7 @@ from dicom_emulator.identity.cors import cors_middleware
 from dicom_emulator.identity.enforcement import AuthEnforcement
 from dicom_emulator.identity.errors import EntraError, entra_error_response
 from dicom_emulator.identity.routes import identity_routes
-from dicom_emulator.routes import all_routes
+from dicom_emulator.routes import all_routes, partitioned_families
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
 from dicom_emulator.web.responses import dicom_error_response, http_error_response
@@ -42,7 +42,8 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         # CORS first, as the service's UseCors comes before authentication; auth off: no
         # auth middleware at all, so nothing on the request path costs a thing.
         middleware=cors_middleware(settings.cors)
-        + ([Middleware(AuthEnforcement, identity=components.identity)]
+        + ([Middleware(AuthEnforcement, identity=components.identity,
+                       deferred=partitioned_families())]
            if settings.auth else []),
         exception_handlers={DicomServiceError: dicom_error_response,
                             EntraError: entra_error_response,
