@@ -67,7 +67,8 @@ def ohif_oidc_config(url: str, spa: dict[str, Any], viewer_origin: str) -> dict[
 
     ``authority`` is the tenant's v2.0 authority, as on Azure
     (``https://login.microsoftonline.com/{tenant}/v2.0``); ``redirect_uri`` is
-    ``<viewer origin>/callback`` and must be one of the app's redirect URIs.
+    ``<viewer origin>/callback`` and must be one of the app's redirect URIs. Entra ID
+    has no token revocation endpoint, so OHIF must not revoke tokens on sign-out.
     """
     redirect_uri = f"{viewer_origin}/callback"
     if redirect_uri not in spa["spa"]["redirectUris"]:
@@ -75,4 +76,5 @@ def ohif_oidc_config(url: str, spa: dict[str, Any], viewer_origin: str) -> dict[
                          "register it with add_spa first")
     return {"authority": f"{url}/{spa['tenant']}/v2.0", "client_id": spa["appId"],
             "redirect_uri": redirect_uri, "post_logout_redirect_uri": redirect_uri,
-            "response_type": "code", "scope": VIEWER_SCOPE}
+            "response_type": "code", "scope": VIEWER_SCOPE,
+            "revokeAccessTokenOnSignout": False}
