@@ -18,6 +18,7 @@ from dicom_emulator.features.extended_query_tags.store_hook import ExtendedQuery
 from dicom_emulator.features.query.attributes import QueryAttribute
 from dicom_emulator.features.retrieve.service import RetrieveService
 from dicom_emulator.features.store.service import StoreService
+from dicom_emulator.features.update.worker import Updater
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.blobs import BlobStore
@@ -26,6 +27,7 @@ from dicom_emulator.storage.extended_query_tags import (
     ExtendedQueryTagStore,
 )
 from dicom_emulator.storage.index import Index
+from dicom_emulator.storage.updates import UpdateStore
 
 
 @dataclass
@@ -42,8 +44,12 @@ class Components:
     # status Ready; see features.query.attributes). It reads the index: call it off the
     # event loop.
     query_attributes: Callable[[], Iterable[QueryAttribute]]
+    # Bulk update: its operations and the worker that runs them.
+    updates: UpdateStore
+    updater: Updater
 
     def close(self) -> None:
+        self.updater.stop()
         self.reindexer.stop()
         self.index.close()
         self.identity.close()
@@ -57,6 +63,8 @@ def build_components(settings: EmulatorSettings) -> Components:
     tags = ExtendedQueryTagStore(index.database)
     store = StoreService(index, blobs, hooks=[ExtendedQueryTagStoreHook(tags)])
     retrieve = RetrieveService(index, blobs, settings.tmp_dir, settings.max_transcode_bytes)
+    updates = UpdateStore(index)
     return Components(settings=settings, index=index, blobs=blobs, store=store, retrieve=retrieve,
                       identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags),
-                      query_attributes=lambda: query_attributes(tags))
+                      query_attributes=lambda: query_attributes(tags),
+                      updates=updates, updater=Updater(updates, blobs, settings.tmp_dir))

@@ -202,12 +202,43 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
+# -- version 3: bulk update -------------------------------------------------------------
+
+# The version of an instance before its first bulk update (the service keeps the original
+# and the latest only: "intermediate versions are not persisted"), keyed by the instance's
+# current key; its rows go with the instance (storage.index). An update operation's
+# request and its progress per study, the checkpoint a restart resumes from.
+_BULK_UPDATE = """
+CREATE TABLE instance_original (
+    instance_key INTEGER PRIMARY KEY,
+    partition_key INTEGER NOT NULL,
+    blob TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    transfer_syntax TEXT NOT NULL,
+    metadata TEXT NOT NULL
+);
+CREATE TABLE update_operation (
+    operation_id TEXT PRIMARY KEY REFERENCES operation(operation_id),
+    partition_key INTEGER NOT NULL,
+    study_uids TEXT NOT NULL,         -- JSON list, in the order they are processed
+    series_uid TEXT,                  -- UID updates: the series (and instance) they cover
+    sop_uid TEXT,
+    change_dataset TEXT NOT NULL,     -- DICOM JSON
+    processed INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    instances_updated INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL DEFAULT '[]'  -- JSON list of messages
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
               + _BACKFILL_PERSON_NAMES),
     Migration(2, "the instance_uids view: an instance with its study and series UIDs",
               _INSTANCE_UIDS),
+    Migration(3, "bulk update: original versions and update operations", _BULK_UPDATE),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from dicom_emulator.errors import NotFoundError
 from dicom_emulator.features.operations.service import operation_json
+from dicom_emulator.features.update.service import update_results
 from dicom_emulator.storage.operations import normalize_operation_id
 from dicom_emulator.web.request import api_version, base_url, components
 from dicom_emulator.web.urls import operation_url
@@ -27,7 +28,11 @@ async def get_operation(request: Request) -> Response:
     if operation is None:
         raise NotFoundError("")
     base = base_url(request)
-    body = operation_json(operation, base, api_version(request))
+    results = None
+    if operation.type == "update":
+        results = await run_in_threadpool(update_results, components(request).updates,
+                                          operation.operation_id)
+    body = operation_json(operation, base, api_version(request), results)
     if operation.active:
         return JSONResponse(body, status_code=202,
                             headers={"Location": operation_url(base, operation.operation_id)})

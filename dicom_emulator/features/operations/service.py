@@ -12,17 +12,23 @@ from dicom_emulator.storage.operations import Operation, OperationStatus
 from dicom_emulator.web.urls import extended_query_tag_url
 
 
-def operation_json(operation: Operation, base: str, api: int) -> dict[str, Any]:
-    """``OperationState`` as the service serializes it (``results`` is null for reindex)."""
+def operation_json(operation: Operation, base: str, api: int,
+                   results: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``OperationState`` as the service serializes it: nulls left out, so a reindex has
+    no ``results`` and an update (``ResourceIds`` null) no ``resources``."""
     status = operation.status.value
     if api < 2 and operation.status is OperationStatus.SUCCEEDED:
         status = "completed"
-    return {
+    state: dict[str, Any] = {
         "operationId": operation.operation_id,
         "type": operation.type,
         "createdTime": operation.created,
         "lastUpdatedTime": operation.last_updated,
         "status": status,
         "percentComplete": operation.percent_complete,
-        "resources": [extended_query_tag_url(base, path) for path in operation.resources],
     }
+    if results is not None:
+        state["results"] = results
+    else:
+        state["resources"] = [extended_query_tag_url(base, path) for path in operation.resources]
+    return state

@@ -54,6 +54,12 @@ def _accept(request: Request) -> list[AcceptValue]:
     return parse_accept_values(request.headers.getlist("accept"))
 
 
+def _original_requested(request: Request) -> bool:
+    """``msdicom-request-original: true``: the version before a bulk update (a ``bool``
+    header binding: ``true`` in any case; anything else is the latest version)."""
+    return request.headers.get("msdicom-request-original", "").strip().lower() == "true"
+
+
 # -- instances ---------------------------------------------------------------------------
 
 
@@ -63,7 +69,8 @@ async def retrieve_instances(request: Request) -> Response:
     resource = (Resource.INSTANCE if uids[2] else Resource.SERIES if uids[1]
                 else Resource.STUDY)
     negotiated = negotiate(resource, _accept(request))
-    parts = await run_in_threadpool(components(request).retrieve.instances, uids, negotiated)
+    parts = await run_in_threadpool(components(request).retrieve.instances, uids, negotiated,
+                                    _original_requested(request))
     if isinstance(parts, list) and all(p.whole for p in parts):
         return _small_response(parts, negotiated.multipart)
     if negotiated.multipart:
@@ -93,7 +100,8 @@ async def retrieve_metadata(request: Request) -> Response:
     require_dicom_json_accept(request)
     uids = path_uids(request)
     etag, items = await run_in_threadpool(
-        components(request).retrieve.metadata, uids, request.headers.get("if-none-match"))
+        components(request).retrieve.metadata, uids, request.headers.get("if-none-match"),
+        _original_requested(request))
     if items is None:
         return Response(status_code=304)
     return RawDicomJSONResponse(items, headers={"ETag": etag})
