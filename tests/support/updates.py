@@ -11,8 +11,8 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator.features.update.worker import Updater
-from tests.support.extended_query_tags import store_dataset, wait_for_operation
 from tests.support.datasets import make_dataset
+from tests.support.extended_query_tags import store_dataset, wait_for_operation
 
 BULK_UPDATE = "/v2/studies/$bulkUpdate"
 
