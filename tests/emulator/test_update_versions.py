@@ -13,9 +13,9 @@ from pydicom.uid import generate_uid
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
-from tests.support.datasets import make_dataset
+from tests.support.datasets import make_dataset, to_bytes
 from tests.support.extended_query_tags import store_dataset, wait_for_operation
-from tests.support.headers import DICOM_JSON
+from tests.support.headers import DICOM_JSON, STOW_SINGLE_PART
 from tests.support.polling import wait_until
 from tests.support.updates import (
     BULK_UPDATE,
@@ -100,6 +100,17 @@ def test_delete_removes_the_original_too(http: TestClient, settings: EmulatorSet
         assert http.get(f"/v2/studies/{study}/metadata",
                         headers={"Accept": DICOM_JSON, **headers}).status_code == 404
     assert _files_on_disk(settings) == 0
+
+
+def test_an_upsert_replaces_both_versions(http: TestClient, settings: EmulatorSettings) -> None:
+    study, [(series, sop)] = store_study(http, 1)
+    update_and_wait(http, [study], patient_name("New^Name"))
+    replacement = to_bytes(make_dataset(study, series, sop, PatientName="Put^Again"))
+    assert http.put("/v2/studies", content=replacement,
+                    headers=STOW_SINGLE_PART).status_code == 200
+    assert _names(http, f"/studies/{study}") == ["Put^Again"]
+    assert _names(http, f"/studies/{study}", **ORIGINAL) == ["Put^Again"]  # a new instance
+    assert _files_on_disk(settings) == 1
 
 
 def test_the_change_feed_has_update_entries_and_replaced_creates(http: TestClient) -> None:
