@@ -167,6 +167,21 @@ def test_a_study_deleted_during_its_update_fails_the_operation(
                     headers={"Accept": DICOM_JSON}).status_code == 404
 
 
+def test_an_instance_deleted_during_the_update_is_left_out(
+        http: TestClient, settings: EmulatorSettings) -> None:
+    study, [(series, gone), (_, kept)] = store_study(http, 2)
+    with held(http.app.state.components.updater) as gate:
+        body = start_update(http, [study], patient_name("New^Name"))
+        assert gate.reached.wait(30)
+        assert http.delete(f"/v2/studies/{study}/series/{series}/instances/{gone}"
+                           ).status_code == 204
+        gate.release()
+    done = wait_for_operation(http, body["href"])
+    assert (done["status"], done["results"]["instanceUpdated"]) == ("succeeded", 1)
+    assert _names(http, f"/studies/{study}") == ["New^Name"]
+    assert _files_on_disk(settings) == 2  # the kept instance's two versions, no orphan
+
+
 def test_an_instance_stored_during_the_update_keeps_its_values(http: TestClient) -> None:
     study, [(series, _)] = store_study(http, 1)
     with held(http.app.state.components.updater) as gate:
