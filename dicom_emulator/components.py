@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dicom_emulator.features.extended_query_tags.reindex import Reindexer
 from dicom_emulator.features.extended_query_tags.search import query_attributes
 from dicom_emulator.features.extended_query_tags.store_hook import ExtendedQueryTagStoreHook
+from dicom_emulator.features.partitions.service import Partitions
 from dicom_emulator.features.query.attributes import QueryAttribute
 from dicom_emulator.features.retrieve.service import RetrieveService
 from dicom_emulator.features.store.service import StoreService
@@ -27,6 +28,7 @@ from dicom_emulator.storage.extended_query_tags import (
     ExtendedQueryTagStore,
 )
 from dicom_emulator.storage.index import Index
+from dicom_emulator.storage.partitions import PartitionStore
 from dicom_emulator.storage.updates import UpdateStore
 
 
@@ -40,6 +42,8 @@ class Components:
     identity: Identity
     extended_query_tags: ExtendedQueryTagStore
     reindexer: Reindexer
+    # The data partitions setting and the partitions (features.partitions).
+    partitions: Partitions
     # QIDO filter attributes beyond the core ones, read per search (extended query tags in
     # status Ready; see features.query.attributes). It reads the index: call it off the
     # event loop.
@@ -59,6 +63,11 @@ def build_components(settings: EmulatorSettings) -> Components:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     blobs = BlobStore(settings.blob_dir, settings.tmp_dir)
     index = Index(settings.index_path, extensions=[ExtendedQueryTagIndex()])
+    try:
+        partitions = Partitions.open(PartitionStore(index.database), settings.data_partitions)
+    except BaseException:
+        index.close()
+        raise
     identity = Identity(settings.data_dir, settings.token_lifetime, load_key=settings.auth)
     tags = ExtendedQueryTagStore(index.database)
     store = StoreService(index, blobs, hooks=[ExtendedQueryTagStoreHook(tags)])
@@ -66,5 +75,6 @@ def build_components(settings: EmulatorSettings) -> Components:
     updates = UpdateStore(index)
     return Components(settings=settings, index=index, blobs=blobs, store=store, retrieve=retrieve,
                       identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags),
+                      partitions=partitions,
                       query_attributes=lambda: query_attributes(tags),
                       updates=updates, updater=Updater(updates, blobs, settings.tmp_dir))

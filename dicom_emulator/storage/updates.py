@@ -48,6 +48,7 @@ class UpdateJob:
     failed: int
     instances_updated: int
     errors: list[str]
+    partition_name: str
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ class SwitchResult:
     obsolete_blobs: list[str]
 
 
-_JOB_COLUMNS = ("operation_id, partition_key, study_uids, series_uid, sop_uid, change_dataset,"
-                " processed, updated, failed, instances_updated, errors")
+_JOB_COLUMNS = ("u.operation_id, u.partition_key, u.study_uids, u.series_uid, u.sop_uid,"
+                " u.change_dataset, u.processed, u.updated, u.failed, u.instances_updated,"
+                " u.errors, p.partition_name")
 
 
 def _job(row: Any) -> UpdateJob:
@@ -128,15 +130,16 @@ class UpdateStore:
 
     # -- operations ----------------------------------------------------------------------
 
-    def active_for(self, study_uids: list[str],
+    def active_for(self, partition_key: int, study_uids: list[str],
                    conn: sqlite3.Connection | None = None) -> Operation | None:
-        """An update operation not yet finished that covers any of these studies."""
+        """An update operation not yet finished that covers any of these studies (of the
+        partition ``partition_key``)."""
         conn = conn or self.database.reader()
         wanted = set(study_uids)
         for operation_id, uids in conn.execute(
                 "SELECT o.operation_id, u.study_uids FROM operation o JOIN update_operation u"
                 " ON u.operation_id = o.operation_id WHERE o.status IN (?, ?)"
-                " ORDER BY o.created", ACTIVE):
+                " AND u.partition_key = ? ORDER BY o.created", (*ACTIVE, partition_key)):
             if wanted.intersection(json.loads(uids)):
                 return operations.get(conn, operation_id)
         return None
@@ -152,7 +155,7 @@ class UpdateStore:
             the same transaction, so two requests cannot both pass).
         """
         with self.database.transaction() as conn:
-            active = self.active_for(study_uids, conn)
+            active = self.active_for(partition_key, study_uids, conn)
             if active is not None:
                 raise ActiveUpdateError(active.operation_id)
             operation = operations.create(conn, UPDATE, [])
@@ -173,7 +176,8 @@ class UpdateStore:
 
     def job(self, operation_id: str) -> UpdateJob | None:
         row = self.database.reader().execute(
-            f"SELECT {_JOB_COLUMNS} FROM update_operation WHERE operation_id = ?",
+            f"SELECT {_JOB_COLUMNS} FROM update_operation u JOIN partition p"
+            " ON p.partition_key = u.partition_key WHERE u.operation_id = ?",
             (operation_id,)).fetchone()
         return _job(row) if row else None
 
@@ -215,10 +219,10 @@ class UpdateStore:
 
     # -- instances -----------------------------------------------------------------------
 
-    def instances(self, study_uid: str, series_uid: str | None = None,
+    def instances(self, partition_key: int, study_uid: str, series_uid: str | None = None,
                   sop_uid: str | None = None) -> list[CurrentInstance]:
         """The instances an update of this study (series, instance) covers, as they are."""
-        where, params = "study_uid = ?", [study_uid]
+        where, params = "partition_key = ? AND study_uid = ?", [partition_key, study_uid]
         for column, value in (("series_uid", series_uid), ("sop_uid", sop_uid)):
             if value is not None:
                 where += f" AND {column} = ?"
@@ -245,11 +249,11 @@ class UpdateStore:
         """
         obsolete: list[str] = []
         with self.database.transaction() as conn:
-            row = conn.execute("SELECT study_key FROM study WHERE study_uid = ?",
-                               (study_uid,)).fetchone()
+            row = conn.execute("SELECT study_key FROM study WHERE partition_key = ?"
+                               " AND study_uid = ?", (job.partition_key, study_uid)).fetchone()
             if row is None:
                 raise StudyGoneError(study_uid)
-            targets = _Targets(conn)
+            targets = _Targets(conn, job.partition_key)
             live: list[tuple[UpdatedInstance, int, int]] = []
             for version in versions:
                 found = conn.execute(
@@ -268,7 +272,8 @@ class UpdateStore:
                 changed.append((version.study_uid, version.series_uid, version.sop_uid,
                                 keys.instance_key))
             _drop_empty(conn, {s for _, s, _ in live}, {s for _, _, s in live})
-            changefeed.record(conn, ChangeFeedAction.UPDATE, now, changed)
+            changefeed.record(conn, ChangeFeedAction.UPDATE, now, changed,
+                              partition_key=job.partition_key)
             self._progress(conn, job.operation_id, 1, 0, len(live), job.errors)
         return SwitchResult(len(live), obsolete)
 
@@ -310,23 +315,27 @@ class UpdateStore:
 class _Targets:
     """Where each new version goes: its study and series rows, made for new UIDs."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, partition_key: int):
         self.conn = conn
+        self.partition_key = partition_key
         self.studies: dict[str, int] = {}
         self.series: dict[tuple[str, str], int] = {}
 
     def check(self, v: UpdatedInstance) -> None:
-        old, conn = v.current, self.conn
+        old, conn, key = v.current, self.conn, self.partition_key
         if v.study_uid != old.study_uid:
-            exists = conn.execute("SELECT 1 FROM study WHERE study_uid = ?", (v.study_uid,))
+            exists = conn.execute("SELECT 1 FROM study WHERE partition_key = ?"
+                                  " AND study_uid = ?", (key, v.study_uid))
         elif v.series_uid != old.series_uid:
             exists = conn.execute(
                 "SELECT 1 FROM series se JOIN study st ON st.study_key = se.study_key"
-                " WHERE st.study_uid = ? AND se.series_uid = ?", (v.study_uid, v.series_uid))
+                " WHERE st.partition_key = ? AND st.study_uid = ? AND se.series_uid = ?",
+                (key, v.study_uid, v.series_uid))
         elif v.sop_uid != old.sop_uid:
             exists = conn.execute(
-                "SELECT 1 FROM instance_uids WHERE study_uid = ? AND series_uid = ?"
-                " AND sop_uid = ?", (v.study_uid, v.series_uid, v.sop_uid))
+                "SELECT 1 FROM instance_uids WHERE partition_key = ? AND study_uid = ?"
+                " AND series_uid = ? AND sop_uid = ?",
+                (key, v.study_uid, v.series_uid, v.sop_uid))
         else:
             return
         if exists.fetchone() is not None:

@@ -6,7 +6,9 @@ no body for another Content-Type; none at all is accepted), then below v2 a bare
 so the route exists in every version), then the request's checks (:mod:`.spec`): 400 as
 text, or 400 with the FailedAttributesSequence dataset; 409 while an update of one of
 the studies runs; else 202 with the operation's reference (``OperationReference``:
-``id`` and ``href``; the controller sets no Location header).
+``id`` and ``href``; the controller sets no Location header). Under
+``/partitions/{name}/`` it updates that partition's studies; the operation's URL is at
+the service's root, where the operations route is.
 """
 
 from __future__ import annotations
@@ -18,12 +20,9 @@ from starlette.responses import JSONResponse, Response
 from dicom_emulator.features.update.service import queue_update
 from dicom_emulator.features.update.spec import FailedAttributesError, parse_update
 from dicom_emulator.web.media import parse_media_type
-from dicom_emulator.web.request import api_version, base_url, components
+from dicom_emulator.web.request import api_version, components, partition_key, root_url
 from dicom_emulator.web.responses import DicomJSONResponse, status_only
 from dicom_emulator.web.urls import operation_url
-
-# DefaultPartition.Key, until data partitions arrive.
-DEFAULT_PARTITION_KEY = 1
 
 
 async def bulk_update(request: Request) -> Response:
@@ -38,9 +37,9 @@ async def bulk_update(request: Request) -> Response:
     except FailedAttributesError as exc:
         return DicomJSONResponse(exc.dataset, status_code=400)
     app = components(request)
-    base = base_url(request)
+    base = root_url(request)  # the operations route is not partitioned
     operation = await run_in_threadpool(queue_update, app.updates, app.updater, spec,
-                                        DEFAULT_PARTITION_KEY, base)
+                                        partition_key(request), base)
     return JSONResponse({"id": operation.operation_id,
                          "href": operation_url(base, operation.operation_id)},
                         status_code=202)

@@ -31,9 +31,6 @@ from dicom_emulator.storage.updates import (
 
 log = logging.getLogger(__name__)
 
-# The partition's name in per-instance errors (``ToInstanceString``); the default one
-# until data partitions arrive.
-DEFAULT_PARTITION_NAME = "Microsoft.Default"
 # HandleException keeps at most five instance errors per study.
 MAX_INSTANCE_ERRORS = 5
 MORE_ERRORS = ("There are more instances failed to update than listed above. Please check "
@@ -44,8 +41,9 @@ def study_failed(study_uid: str) -> str:
     return f"Failed to update instances for study {study_uid}"
 
 
-def instance_failed(instance: CurrentInstance) -> str:
-    return (f"Failed to update instance. PartitionKey: {DEFAULT_PARTITION_NAME}, "
+def instance_failed(partition_name: str, instance: CurrentInstance) -> str:
+    """``ToInstanceString`` writes the partition's name after "PartitionKey"."""
+    return (f"Failed to update instance. PartitionKey: {partition_name}, "
             f"StudyInstanceUID: {instance.study_uid}, SeriesInstanceUID: "
             f"{instance.series_uid}, SOPInstanceUID: {instance.sop_uid}")
 
@@ -123,7 +121,8 @@ class Updater:
             self._update_study(job, job.study_uids[job.processed])
 
     def _update_study(self, job: UpdateJob, study_uid: str) -> None:
-        instances = self.store.instances(study_uid, job.series_uid, job.sop_uid)
+        instances = self.store.instances(job.partition_key, study_uid, job.series_uid,
+                                         job.sop_uid)
         if not instances:  # an unknown study completes the operation, updating nothing
             self.store.skip_study(job)
             return
@@ -136,7 +135,7 @@ class Updater:
                                             job.change_dataset))
             except (OSError, ValueError) as exc:  # the file is gone or unreadable
                 log.warning("could not update %s: %r", instance.sop_uid, exc)
-                errors.append(instance_failed(instance))
+                errors.append(instance_failed(job.partition_name, instance))
         if errors:
             self._fail(job, study_uid, versions, errors)
             return
