@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dicom_emulator.web.cors_policy import CorsPolicy
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = ".dicom-emulator"
@@ -55,6 +57,8 @@ class EmulatorSettings:
         ``DICOM_EMULATOR_DATA_PARTITIONS=on|off``); None: as the data dir recorded when
         it was last served (off for a new one). Off is refused at start while a
         partition other than the default one exists.
+    cors : CorsPolicy
+        The service's CORS setting (default: no origin allowed); ``DICOM_EMULATOR_CORS_*``.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -66,6 +70,7 @@ class EmulatorSettings:
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
     data_partitions: bool | None = None
+    cors: CorsPolicy = field(default_factory=CorsPolicy)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -80,6 +85,7 @@ class EmulatorSettings:
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
             "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
         }
+        values["cors"] = _cors_from_env()
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))
         return cls(**values)  # type: ignore[arg-type]
@@ -95,3 +101,13 @@ class EmulatorSettings:
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+
+def _cors_from_env() -> CorsPolicy:
+    """``DICOM_EMULATOR_CORS_ORIGINS``/``_HEADERS``/``_METHODS`` (comma- or space-separated),
+    ``_MAX_AGE`` (seconds) and ``_ALLOW_CREDENTIALS`` (true/false): the portal's CORS blade."""
+    max_age = _env("CORS_MAX_AGE", "")
+    return CorsPolicy.from_lists(
+        [_env("CORS_ORIGINS", "")], [_env("CORS_HEADERS", "")], [_env("CORS_METHODS", "")],
+        int(max_age) if max_age else None,
+        _env("CORS_ALLOW_CREDENTIALS", "false").lower() in ("1", "true", "yes", "on"))

@@ -297,7 +297,16 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
-# -- version 4: bulk update -------------------------------------------------------------
+# -- version 4 -------------------------------------------------------------------------
+
+# QIDO filters on StudyInstanceUID (and every nested route does) without naming the
+# partition as an index term (``storage.search``: unary plus), so the (partition_key,
+# study_uid) index cannot serve it; before version 3 study_uid's own UNIQUE index did.
+_STUDY_UID_INDEX = """
+CREATE INDEX IF NOT EXISTS study_uid ON study(study_uid);
+"""
+
+# -- version 5: bulk update -------------------------------------------------------------
 
 # The version of an instance before its first bulk update (the service keeps the original
 # and the latest only: "intermediate versions are not persisted"), keyed by the instance's
@@ -335,7 +344,9 @@ MIGRATIONS: tuple[Migration, ...] = (
               _INSTANCE_UIDS),
     Migration(3, "data partitions: the partition table, study UIDs unique per partition",
               _PARTITIONS + _STUDY_PER_PARTITION),
-    Migration(4, "bulk update: original versions and update operations", _BULK_UPDATE),
+    Migration(4, "an index on study UIDs alone, which version 3's rebuild dropped",
+              _STUDY_UID_INDEX),
+    Migration(5, "bulk update: original versions and update operations", _BULK_UPDATE),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
