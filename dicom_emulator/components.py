@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from dicom_emulator.features.export.service import Exporter
 from dicom_emulator.features.extended_query_tags.reindex import Reindexer
 from dicom_emulator.features.extended_query_tags.search import query_attributes
 from dicom_emulator.features.extended_query_tags.store_hook import ExtendedQueryTagStoreHook
@@ -23,6 +24,7 @@ from dicom_emulator.features.update.worker import Updater
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.blobs import BlobStore
+from dicom_emulator.storage.exports import ExportStore
 from dicom_emulator.storage.extended_query_tags import (
     ExtendedQueryTagIndex,
     ExtendedQueryTagStore,
@@ -51,9 +53,12 @@ class Components:
     # Bulk update: its operations and the worker that runs them.
     updates: UpdateStore
     updater: Updater
+    # Export operations: started by POST /export, run by its background worker.
+    exporter: Exporter
 
     def close(self) -> None:
         self.updater.stop()
+        self.exporter.stop()
         self.reindexer.stop()
         self.index.close()
         self.identity.close()
@@ -77,4 +82,6 @@ def build_components(settings: EmulatorSettings) -> Components:
                       identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags),
                       partitions=partitions,
                       query_attributes=lambda: query_attributes(tags),
-                      updates=updates, updater=Updater(updates, blobs, settings.tmp_dir))
+                      updates=updates, updater=Updater(updates, blobs, settings.tmp_dir),
+                      exporter=Exporter(ExportStore(index.database), index, blobs,
+                                        settings.storage_credential))

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dicom_emulator.errors import NotFoundError
+from dicom_emulator.features.export.results import export_results
 from dicom_emulator.features.operations.service import operation_json
 from dicom_emulator.features.update.service import update_results
 from dicom_emulator.storage.operations import normalize_operation_id
@@ -32,6 +33,10 @@ async def get_operation(request: Request) -> Response:
     if operation.type == "update":
         results = await run_in_threadpool(update_results, components(request).updates,
                                           operation.operation_id)
+    elif operation.type == "export":
+        checkpoint = await run_in_threadpool(
+            components(request).exporter.store.checkpoint, operation.operation_id)
+        results = export_results(checkpoint) if checkpoint else None
     body = operation_json(operation, base, api_version(request), results)
     if operation.active:
         return JSONResponse(body, status_code=202,

@@ -14,8 +14,9 @@ from dicom_emulator.web.urls import extended_query_tag_url
 
 def operation_json(operation: Operation, base: str, api: int,
                    results: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``OperationState`` as the service serializes it: nulls left out, so a reindex has
-    no ``results`` and an update (``ResourceIds`` null) no ``resources``."""
+    """``OperationState`` as the service serializes it, nulls left out: a reindex has no
+    ``results``; an update (``UpdateCheckpoint``: ``ResourceIds`` null) no ``resources``;
+    an export neither ``percentComplete`` nor ``resources`` (``ExportCheckpoint``)."""
     status = operation.status.value
     if api < 2 and operation.status is OperationStatus.SUCCEEDED:
         status = "completed"
@@ -25,8 +26,9 @@ def operation_json(operation: Operation, base: str, api: int,
         "createdTime": operation.created,
         "lastUpdatedTime": operation.last_updated,
         "status": status,
-        "percentComplete": operation.percent_complete,
     }
+    if results is None or operation.type != "export":
+        state["percentComplete"] = operation.percent_complete
     if results is not None:
         state["results"] = results
     else:
