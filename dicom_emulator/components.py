@@ -20,6 +20,7 @@ from dicom_emulator.features.partitions.service import Partitions
 from dicom_emulator.features.query.attributes import QueryAttribute
 from dicom_emulator.features.retrieve.service import RetrieveService
 from dicom_emulator.features.store.service import StoreService
+from dicom_emulator.features.update.worker import Updater
 from dicom_emulator.features.workitems.service import WorkitemService
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.settings import EmulatorSettings
@@ -31,6 +32,7 @@ from dicom_emulator.storage.extended_query_tags import (
 )
 from dicom_emulator.storage.index import Index
 from dicom_emulator.storage.partitions import PartitionStore
+from dicom_emulator.storage.updates import UpdateStore
 from dicom_emulator.storage.workitems import WorkitemStore
 
 
@@ -50,11 +52,15 @@ class Components:
     # status Ready; see features.query.attributes). It reads the index: call it off the
     # event loop.
     query_attributes: Callable[[], Iterable[QueryAttribute]]
+    # Bulk update: its operations and the worker that runs them.
+    updates: UpdateStore
+    updater: Updater
     # Export operations: started by POST /export, run by its background worker.
     exporter: Exporter
     workitems: WorkitemService
 
     def close(self) -> None:
+        self.updater.stop()
         self.exporter.stop()
         self.reindexer.stop()
         self.index.close()
@@ -74,10 +80,12 @@ def build_components(settings: EmulatorSettings) -> Components:
     tags = ExtendedQueryTagStore(index.database)
     store = StoreService(index, blobs, hooks=[ExtendedQueryTagStoreHook(tags)])
     retrieve = RetrieveService(index, blobs, settings.tmp_dir, settings.max_transcode_bytes)
+    updates = UpdateStore(index)
     return Components(settings=settings, index=index, blobs=blobs, store=store, retrieve=retrieve,
                       identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags),
                       partitions=partitions,
                       query_attributes=lambda: query_attributes(tags),
+                      updates=updates, updater=Updater(updates, blobs, settings.tmp_dir),
                       exporter=Exporter(ExportStore(index.database), index, blobs,
                                         settings.storage_credential),
                       workitems=WorkitemService(WorkitemStore(index.database)))

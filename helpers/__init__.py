@@ -16,9 +16,9 @@ bearer tokens), :mod:`~helpers.service` (where the service is, which credential)
 requests), :mod:`~helpers.emulator` (the local emulator's process and identity),
 :mod:`~helpers.render` (pixels to pictures), :mod:`~helpers.figures` (drawing them),
 :mod:`~helpers.tables`, :mod:`~helpers.changefeed`, :mod:`~helpers.extended_query_tags`,
-:mod:`~helpers.export` (export to blob storage), :mod:`~helpers.azurite` (the local
-storage account), :mod:`~helpers.workitems` (the worklist) and :mod:`~helpers.samples`
-(sample data). Import submodules by name, e.g.
+:mod:`~helpers.update` (bulk update), :mod:`~helpers.export` (export to blob storage),
+:mod:`~helpers.azurite` (the local storage account), :mod:`~helpers.workitems` (the
+worklist) and :mod:`~helpers.samples` (sample data). Import submodules by name, e.g.
 ``from helpers import render, samples``. Nothing here imports the emulator's code.
 """
 

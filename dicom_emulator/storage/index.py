@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace as with_fields
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -20,8 +21,12 @@ from dicom_emulator.storage.changefeed import ChangeFeedAction, utc_timestamp
 from dicom_emulator.storage.database import Database
 from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
-__all__ = ["AddResult", "Index", "IndexExtension", "InstanceExistsError", "InstanceKeys",
-           "InstanceUids", "NewInstance", "StoredInstance"]
+__all__ = ["ORIGINAL_VERSIONS", "AddResult", "Index", "IndexExtension", "InstanceExistsError",
+           "InstanceKeys", "InstanceUids", "NewInstance", "StoredInstance"]
+
+# Bulk update keeps an updated instance's original file (storage.updates writes the rows);
+# the original goes wherever the instance goes: deleted, replaced, or known to recovery.
+ORIGINAL_VERSIONS = "instance_original"
 
 # The UIDs that name a study, a series or an instance (None below the level named).
 InstanceUids = tuple[str, str | None, str | None]
@@ -64,6 +69,8 @@ class StoredInstance:
     number_of_frames: int
     series_key: int
     study_key: int
+    # Set by ``Index.delete``: the original file kept by a bulk update, removed with it.
+    original_blob: str | None = None
 
 
 @dataclass
@@ -120,6 +127,17 @@ def _where_uids(
     return " WHERE " + " AND ".join(clauses), params
 
 
+def _original_blobs(conn: sqlite3.Connection, keys: list[int]) -> dict[int, str]:
+    """The original files bulk update kept for these instances, by instance key."""
+    found: dict[int, str] = {}
+    for start in range(0, len(keys), 500):  # SQLite's variable limit
+        chunk = keys[start:start + 500]
+        found.update(conn.execute(
+            f"SELECT instance_key, blob FROM {ORIGINAL_VERSIONS} WHERE instance_key IN"
+            f" ({', '.join('?' * len(chunk))})", chunk).fetchall())
+    return found
+
+
 class Index:
     """Studies, series and instances in the index file at ``path``.
 
@@ -134,7 +152,13 @@ class Index:
     def __init__(self, path: Path, extensions: Sequence[IndexExtension] = ()):
         self.database = Database(path)
         self.extensions = tuple(extensions)
-        self._instance_tables = tuple(t for e in self.extensions for t in e.instance_tables)
+        self._instance_tables = (ORIGINAL_VERSIONS,
+                                 *(t for e in self.extensions for t in e.instance_tables))
+
+    @property
+    def instance_tables(self) -> tuple[str, ...]:
+        """The tables whose rows (keyed by ``instance_key``) go with their instance."""
+        return self._instance_tables
 
     def reader(self) -> sqlite3.Connection:
         """This thread's read connection (``Database.reader``)."""
@@ -194,7 +218,8 @@ class Index:
         return [row[0] for row in rows]
 
     def all_blob_names(self) -> set[str]:
-        return {row[0] for row in self.reader().execute("SELECT blob FROM instance")}
+        return {row[0] for row in self.reader().execute(
+            f"SELECT blob FROM instance UNION ALL SELECT blob FROM {ORIGINAL_VERSIONS}")}
 
     # -- writes --------------------------------------------------------------------------
 
@@ -214,20 +239,19 @@ class Index:
             for record in records:
                 conn.execute("SAVEPOINT one")
                 try:
-                    old_blob = self._add_one(conn, record, replace, partition_key)
+                    old_blobs = self._add_one(conn, record, replace, partition_key)
                 except (InstanceExistsError, sqlite3.IntegrityError) as exc:
                     conn.execute("ROLLBACK TO one")
                     outcomes.append(exc)
                 else:
                     outcomes.append(None)
-                    if old_blob is not None:
-                        replaced.append(old_blob)
+                    replaced.extend(old_blobs)
                 conn.execute("RELEASE one")
         return AddResult(outcomes, replaced)
 
     def _add_one(self, conn: sqlite3.Connection, r: NewInstance, replace: bool,
-                 partition_key: int) -> str | None:
-        """Index one record; the file name of the instance it replaced, if any."""
+                 partition_key: int) -> list[str]:
+        """Index one record; the file names of the instance it replaced (and its original)."""
         study_cols = dict(r.study_columns, partition_key=partition_key, study_uid=r.study_uid,
                           attributes=r.study_attributes)
         names = ", ".join(study_cols)
@@ -256,11 +280,12 @@ class Index:
             "SELECT instance_key, blob FROM instance WHERE series_key = ? AND sop_uid = ?",
             (series_key, r.sop_uid),
         ).fetchone()
-        old_blob = None
+        old_blobs: list[str] = []
         if existing:
             if not replace:
                 raise InstanceExistsError(r.sop_uid)
-            old_key, old_blob = existing
+            old_key = existing[0]
+            old_blobs = [existing[1], *_original_blobs(conn, [old_key]).values()]
             for table in self._instance_tables:
                 conn.execute(f"DELETE FROM {table} WHERE instance_key = ?", (old_key,))
             conn.execute("DELETE FROM instance WHERE instance_key = ?", (old_key,))
@@ -279,7 +304,7 @@ class Index:
         keys = InstanceKeys(instance_key, series_key, study_key)
         for extension in self.extensions:
             extension.add_instance(conn, keys, r.parsed_metadata)
-        return old_blob
+        return old_blobs
 
     def delete(
         self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None,
@@ -296,6 +321,8 @@ class Index:
             gone = [StoredInstance(*row) for row in conn.execute(_INSTANCE_SELECT + where, params)]
             if not gone:
                 return []
+            originals = _original_blobs(conn, [g.instance_key for g in gone])
+            gone = [with_fields(g, original_blob=originals.get(g.instance_key)) for g in gone]
             changefeed.record(conn, ChangeFeedAction.DELETE, utc_timestamp(),
                               [(g.study_uid, g.series_uid, g.sop_uid, g.instance_key)
                                for g in gone], partition_key=partition_key)

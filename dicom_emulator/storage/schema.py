@@ -352,6 +352,36 @@ CREATE INDEX workitem_query_value_match
 CREATE INDEX workitem_query_value_workitem ON workitem_query_value(workitem_key);
 """
 
+# -- version 7: bulk update -------------------------------------------------------------
+
+# The version of an instance before its first bulk update (the service keeps the original
+# and the latest only: "intermediate versions are not persisted"), keyed by the instance's
+# current key; its rows go with the instance (storage.index). An update operation's
+# request and its progress per study, the checkpoint a restart resumes from.
+_BULK_UPDATE = """
+CREATE TABLE instance_original (
+    instance_key INTEGER PRIMARY KEY,
+    partition_key INTEGER NOT NULL,
+    blob TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    transfer_syntax TEXT NOT NULL,
+    metadata TEXT NOT NULL
+);
+CREATE TABLE update_operation (
+    operation_id TEXT PRIMARY KEY REFERENCES operation(operation_id),
+    partition_key INTEGER NOT NULL,
+    study_uids TEXT NOT NULL,         -- JSON list, in the order they are processed
+    series_uid TEXT,                  -- UID updates: the series (and instance) they cover
+    sop_uid TEXT,
+    change_dataset TEXT NOT NULL,     -- DICOM JSON
+    processed INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    instances_updated INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL DEFAULT '[]'  -- JSON list of messages
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
@@ -364,6 +394,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _STUDY_UID_INDEX),
     Migration(5, "export operations' checkpoints", _EXPORTS),
     Migration(6, "workitems (UPS-RS) and their searchable values", _WORKITEMS),
+    Migration(7, "bulk update: original versions and update operations", _BULK_UPDATE),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

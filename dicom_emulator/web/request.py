@@ -64,6 +64,15 @@ def base_url(request: Request, *, partition: bool = True) -> str:
     return f"{url.scheme}://{netloc}{path}"
 
 
+def root_url(request: Request) -> str:
+    """:func:`base_url` without the partition: the base of the routes that are not
+    partitioned (``operations/{id}``), even for a request below ``/partitions/{name}``."""
+    base = base_url(request)
+    if _forwarded(request, "x-forwarded-prefix") is not None:
+        return base  # the prefix replaces the version and the partition alike
+    return base.removesuffix(request.scope.get(_PARTITION_PATH, ""))
+
+
 def _forwarded(request: Request, header: str) -> str | None:
     """A forwarded header's value (the first, i.e. the client's, if a proxy chain listed
     several), or None if absent or empty."""

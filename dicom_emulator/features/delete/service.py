@@ -30,4 +30,6 @@ def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids, *,
         raise not_found(series, sop)
     for instance in gone:
         blobs.remove(instance.blob)
+        if instance.original_blob is not None:  # bulk update's original goes too
+            blobs.remove(instance.original_blob)
     return len(gone)

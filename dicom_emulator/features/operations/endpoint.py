@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from dicom_emulator.errors import NotFoundError
 from dicom_emulator.features.export.results import export_results
 from dicom_emulator.features.operations.service import operation_json
+from dicom_emulator.features.update.service import update_results
 from dicom_emulator.storage.operations import normalize_operation_id
 from dicom_emulator.web.request import api_version, base_url, components
 from dicom_emulator.web.urls import operation_url
@@ -29,7 +30,10 @@ async def get_operation(request: Request) -> Response:
         raise NotFoundError("")
     base = base_url(request)
     results = None
-    if operation.type == "export":
+    if operation.type == "update":
+        results = await run_in_threadpool(update_results, components(request).updates,
+                                          operation.operation_id)
+    elif operation.type == "export":
         checkpoint = await run_in_threadpool(
             components(request).exporter.store.checkpoint, operation.operation_id)
         results = export_results(checkpoint) if checkpoint else None

@@ -14,23 +14,23 @@ from dicom_emulator.web.urls import extended_query_tag_url
 
 def operation_json(operation: Operation, base: str, api: int,
                    results: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``OperationState`` as the service serializes it (``results`` is null for reindex).
-
-    Nulls are left out: an export has ``results`` but neither ``percentComplete`` nor
-    ``resources`` (``ExportCheckpoint``: both null)."""
+    """``OperationState`` as the service serializes it, nulls left out: a reindex has no
+    ``results``; an update (``UpdateCheckpoint``: ``ResourceIds`` null) no ``resources``;
+    an export neither ``percentComplete`` nor ``resources`` (``ExportCheckpoint``)."""
     status = operation.status.value
     if api < 2 and operation.status is OperationStatus.SUCCEEDED:
         status = "completed"
-    if results is not None:
-        return {"operationId": operation.operation_id, "type": operation.type,
-                "createdTime": operation.created, "lastUpdatedTime": operation.last_updated,
-                "status": status, "results": results}
-    return {
+    state: dict[str, Any] = {
         "operationId": operation.operation_id,
         "type": operation.type,
         "createdTime": operation.created,
         "lastUpdatedTime": operation.last_updated,
         "status": status,
-        "percentComplete": operation.percent_complete,
-        "resources": [extended_query_tag_url(base, path) for path in operation.resources],
     }
+    if results is None or operation.type != "export":
+        state["percentComplete"] = operation.percent_complete
+    if results is not None:
+        state["results"] = results
+    else:
+        state["resources"] = [extended_query_tag_url(base, path) for path in operation.resources]
+    return state

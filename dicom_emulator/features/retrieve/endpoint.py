@@ -59,6 +59,12 @@ def _accept(request: Request) -> list[AcceptValue]:
     return parse_accept_values(request.headers.getlist("accept"))
 
 
+def _original_requested(request: Request) -> bool:
+    """``msdicom-request-original: true``: the version before a bulk update (a ``bool``
+    header binding: ``true`` in any case; anything else is the latest version)."""
+    return request.headers.get("msdicom-request-original", "").strip().lower() == "true"
+
+
 # -- instances ---------------------------------------------------------------------------
 
 
@@ -69,7 +75,8 @@ async def retrieve_instances(request: Request) -> Response:
                 else Resource.STUDY)
     negotiated = negotiate(resource, _accept(request))
     parts = await run_in_threadpool(components(request).retrieve.instances, uids, negotiated,
-                                    partition_key=partition_key(request))
+                                    partition_key=partition_key(request),
+                                    original=_original_requested(request))
     if isinstance(parts, list) and all(p.whole for p in parts):
         return _small_response(parts, negotiated.multipart)
     if negotiated.multipart:
@@ -100,7 +107,7 @@ async def retrieve_metadata(request: Request) -> Response:
     uids = path_uids(request)
     etag, items = await run_in_threadpool(
         components(request).retrieve.metadata, uids, request.headers.get("if-none-match"),
-        partition_key=partition_key(request))
+        partition_key=partition_key(request), original=_original_requested(request))
     if items is None:
         return Response(status_code=304)
     return RawDicomJSONResponse(items, headers={"ETag": etag})

@@ -27,6 +27,7 @@ from dicom_emulator.features.retrieve.transcode import (
 )
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index, InstanceUids, StoredInstance
+from dicom_emulator.storage.originals import as_originals, original_metadata
 from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
 CHUNK_SIZE = 256 * 1024
@@ -96,11 +97,15 @@ class RetrieveService:
         self.tmp_dir = tmp_dir
         self.max_transcode_bytes = max_transcode_bytes
 
-    def _found(self, uids: InstanceUids, partition_key: int) -> list[StoredInstance]:
+    def _found(self, uids: InstanceUids, partition_key: int,
+               original: bool = False) -> list[StoredInstance]:
+        """The instances named; with ``original``, the versions before a bulk update."""
         study, series, sop = uids
         instances = self.index.find_instances(study, series, sop, partition_key=partition_key)
         if not instances:
             raise not_found(series, sop)
+        if original:
+            instances = as_originals(self.index.reader(), instances)
         return instances
 
     def _read(self, uids: InstanceUids, partition_key: int,
@@ -150,8 +155,12 @@ class RetrieveService:
     # Each read is of the instances of one partition, by its key (``partition_key``).
 
     def instances(self, uids: InstanceUids, negotiated: Negotiated, *,
-                  partition_key: int = DEFAULT_PARTITION_KEY) -> Iterable[StoredPart]:
+                  partition_key: int = DEFAULT_PARTITION_KEY,
+                  original: bool = False) -> Iterable[StoredPart]:
         """The parts of a study, series or instance retrieve; a list when already read.
+
+        ``original`` asks for each instance's version before a bulk update (its only
+        version when it was never updated).
 
         Raises
         ------
@@ -160,7 +169,7 @@ class RetrieveService:
         NotAcceptableError
             A transcoding was asked for several instances, or cannot be done.
         """
-        instances = self._found(uids, partition_key)
+        instances = self._found(uids, partition_key, original)
         if len(instances) > 1:
             if not negotiated.original:
                 raise NotAcceptableError(MULTI_INSTANCE_TRANSCODING.format(
@@ -173,13 +182,18 @@ class RetrieveService:
             content_type = dicom_content_type(negotiated.media_type, instance.transfer_syntax)
             return [self._open(instance, content_type).prefetch()]
 
-        return self._read(uids, partition_key, read)
+        try:
+            return read(instances[0], self.blobs.path(instances[0].blob))
+        except FileNotFoundError as exc:  # deleted between the index read and the open
+            raise not_found(uids[1], uids[2]) from exc
 
     # -- metadata --------------------------------------------------------------------------
 
     def metadata(self, uids: InstanceUids, if_none_match: str | None, *,
-                 partition_key: int = DEFAULT_PARTITION_KEY) -> tuple[str, list[str] | None]:
-        """The ETag and the stored DICOM JSON texts (None when ``if_none_match`` matches)."""
+                 partition_key: int = DEFAULT_PARTITION_KEY,
+                 original: bool = False) -> tuple[str, list[str] | None]:
+        """The ETag and the stored DICOM JSON texts (None when ``if_none_match`` matches);
+        ``original`` as for :meth:`instances`."""
         study, series, sop = uids
         instances = self._found(uids, partition_key)
         # ETagGenerator: the highest watermark, plus the instance count above instance level.
@@ -187,7 +201,10 @@ class RetrieveService:
         etag = str(watermark) if sop is not None else f"{watermark}-{len(instances)}"
         if if_none_match and if_none_match.lower() == etag.lower():
             return etag, None
-        return etag, self.index.metadata(study, series, sop, partition_key=partition_key)
+        texts = self.index.metadata(study, series, sop, partition_key=partition_key)
+        if original:
+            texts = original_metadata(self.index.reader(), instances, texts)
+        return etag, texts
 
     # -- frames and rendered ---------------------------------------------------------------
 

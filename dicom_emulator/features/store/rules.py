@@ -16,13 +16,14 @@ The service's ``StoreDatasetValidator``:
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from dicom_emulator.dicom.attributes import SEARCHABLE, Level
+from dicom_emulator.dicom.attributes import SEARCHABLE, Level, Searchable, normalize_person_name
 from dicom_emulator.dicom.minimum import minimum_problem
 from dicom_emulator.dicom.tags import keyword_tag
 from dicom_emulator.dicom.validation import (
@@ -51,6 +52,22 @@ V1_VALIDATED_TAGS = [keyword_tag(k) for k in REQUIRED_UIDS[:3]] + INDEXED_TAGS
 STUDY_MISMATCH = (
     "The StudyInstanceUid in the payload does not match the specified StudyInstanceUid."
 )
+
+
+def index_columns(ds: Dataset, searchables: Iterable[Searchable],
+                  dropped: Collection[int] = ()) -> tuple[dict[str, str | None], bool]:
+    """The index columns of ``searchables`` from ``ds`` (the first value, person names
+    normalized; ``dropped`` tags are None), and whether a value had several."""
+    columns: dict[str, str | None] = {}
+    several = False
+    for searchable in searchables:
+        tag = int(searchable.tag, 16)
+        value, multiple = (None, False) if tag in dropped else first_value(ds, tag)
+        several |= multiple
+        if value is not None and searchable.vr == "PN":
+            value = normalize_person_name(value)
+        columns[searchable.column] = value
+    return columns, several
 
 
 def read_header(path: Path) -> Dataset:

@@ -25,7 +25,7 @@ from typing import Protocol
 from pydicom.dataset import Dataset
 from pydicom.uid import ImplicitVRLittleEndian
 
-from dicom_emulator.dicom.attributes import LEVEL_ATTRIBUTES, Level, normalize_person_name
+from dicom_emulator.dicom.attributes import LEVEL_ATTRIBUTES, Level
 from dicom_emulator.dicom.dicom_json import DicomJson, subset, to_metadata
 from dicom_emulator.dicom.validation import AttributeProblem, first_value, is_valid_uid, uid_value
 from dicom_emulator.features.store.body import ReceivedPart
@@ -33,6 +33,7 @@ from dicom_emulator.features.store.rules import (
     REQUIRED_UIDS,
     SERIES_COLUMNS,
     STUDY_COLUMNS,
+    index_columns,
     read_header,
     validate,
 )
@@ -211,17 +212,9 @@ class StoreService:
         """The index record, its file not yet committed (``blob`` is empty)."""
         dropped = {p.tag for p in invalid}
         metadata = to_metadata(ds, dropped)
-        study_columns: dict[str, str | None] = {}
-        series_columns: dict[str, str | None] = {}
-        for searchable, columns in [(s, study_columns) for s in STUDY_COLUMNS] + [
-            (s, series_columns) for s in SERIES_COLUMNS
-        ]:
-            tag = int(searchable.tag, 16)
-            value, multiple = (None, False) if tag in dropped else first_value(ds, tag)
-            outcome.multiple_values |= multiple
-            if value is not None and searchable.vr == "PN":
-                value = normalize_person_name(value)
-            columns[searchable.column] = value
+        study_columns, study_multiple = index_columns(ds, STUDY_COLUMNS, dropped)
+        series_columns, series_multiple = index_columns(ds, SERIES_COLUMNS, dropped)
+        outcome.multiple_values |= study_multiple or series_multiple
         frames, _ = first_value(ds, 0x00280008)
         return NewInstance(
             study_uid=outcome.study_uid or "", series_uid=outcome.series_uid or "",
