@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from dicom_emulator.identity.cli import add_identity_commands
-from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings
+from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings, viewer_dist_from
 
 log = logging.getLogger("dicom_emulator")
 
@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="lifetime in seconds of issued tokens (default 3600)")
     serve.add_argument("--https-port", type=int, default=None,
                        help="also serve HTTPS here, with a local CA (0 picks a free port)")
+    serve.add_argument("--viewer", nargs="?", const="on", default=None, metavar="DIST",
+                       help="also serve the OHIF viewer at / (`make viewer` installs it; "
+                            "DIST: another OHIF build)")
     serve.set_defaults(func=_serve)
     add_identity_commands(commands)
     return parser
@@ -50,6 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
         auth=None if args.auth is None else args.auth == "on",
         token_lifetime=args.token_lifetime,
         https_port=args.https_port,
+        viewer_dist=None if args.viewer is None else viewer_dist_from(args.viewer),
     )
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
@@ -60,11 +64,12 @@ def _serve(args: argparse.Namespace) -> int:
     from dicom_emulator.dicom.reading import use_emulator_reading_policy
     from dicom_emulator.identity.tls import HttpsServer
     from dicom_emulator.storage.database import SchemaVersionError
+    from dicom_emulator.viewer.files import ViewerNotInstalledError
 
     use_emulator_reading_policy()
     try:
         app = create_app(settings)
-    except SchemaVersionError as exc:  # a data dir this kit cannot use: say so, no traceback
+    except (SchemaVersionError, ViewerNotInstalledError) as exc:  # say so, no traceback
         log.error("%s", exc)
         return 1
     # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a
@@ -82,6 +87,8 @@ def _serve(args: argparse.Namespace) -> int:
         if server.started:  # the contract: print the base URL once requests are answered
             port = server.servers[0].sockets[0].getsockname()[1]  # the real one when 0 was asked
             print(f"DICOM service emulator ready at http://{settings.host}:{port}", flush=True)
+            if settings.viewer_dist is not None:  # tools wait for this line too
+                print(f"OHIF viewer at http://{settings.host}:{port}/", flush=True)
             if https is not None:
                 await https.start()
         await serving

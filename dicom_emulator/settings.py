@@ -24,6 +24,16 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"DICOM_EMULATOR_{name}", default)
 
 
+def viewer_dist_from(value: str) -> Path | None:
+    """``on`` means the kit's own OHIF install (``make viewer``); a path, that build."""
+    if value.lower() in ("", "off", "0", "false", "no"):
+        return None
+    if value.lower() in ("on", "1", "true", "yes"):
+        from dicom_emulator.viewer.files import DEFAULT_DIST
+        return DEFAULT_DIST
+    return Path(value)
+
+
 @dataclass(frozen=True)
 class EmulatorSettings:
     """Everything the emulator needs to know to start.
@@ -43,6 +53,9 @@ class EmulatorSettings:
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
+    viewer_dist : Path or None
+        Serve the OHIF viewer built in this folder at the origin's root (``serve
+        --viewer``, ``DICOM_EMULATOR_VIEWER=on``); None: no viewer.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -53,6 +66,7 @@ class EmulatorSettings:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
+    viewer_dist: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -65,6 +79,7 @@ class EmulatorSettings:
             "token_lifetime": int(_env("TOKEN_LIFETIME", str(DEFAULT_TOKEN_LIFETIME))),
             "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
+            "viewer_dist": viewer_dist_from(_env("VIEWER", "off")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))
