@@ -17,6 +17,9 @@ AZURE_CLIENT_ID           app registration's client id (client-secret)          
 AZURE_CLIENT_SECRET       its secret; held in a :class:`Secret`                  --
 DICOM_EMULATOR_DATA_DIR   the local emulator's state (relative: to the repo)     ``.dicom-emulator``
 DICOM_EMULATOR_PORT       the local emulator's port on 127.0.0.1                 ``8080``
+DICOM_VIEWER_URL          where your OHIF for the Azure service is hosted        (the
+                          (``python -m helpers.viewer azure-config`` writes      emulator's)
+                          its app-config.js)
 ========================  =====================================================  =========
 
 ``DICOM_AUTH=auto`` means: the emulator's workshop app for the local emulator;
@@ -115,6 +118,7 @@ class Settings:
         default_factory=lambda: PROJECT_ROOT / DEFAULT_EMULATOR_DATA_DIR)
     emulator_port: int = DEFAULT_EMULATOR_PORT
     env_file: Path | None = None
+    viewer_url: str | None = None
 
     def __post_init__(self) -> None:
         _check_settings(self)
@@ -208,6 +212,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = None,
         emulator_data_dir=data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir,
         emulator_port=int(port),
         env_file=path,
+        viewer_url=(get("DICOM_VIEWER_URL") or "").rstrip("/") or None,
     )
 
 
