@@ -13,6 +13,7 @@ from types import FrameType
 
 from dicom_emulator.identity.cli import add_identity_commands
 from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings, viewer_dist_from
+from dicom_emulator.web.cors_policy import CorsPolicy, CorsSettingError
 
 log = logging.getLogger("dicom_emulator")
 
@@ -37,6 +38,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="lifetime in seconds of issued tokens (default 3600)")
     serve.add_argument("--https-port", type=int, default=None,
                        help="also serve HTTPS here, with a local CA (0 picks a free port)")
+    serve.add_argument("--data-partitions", action=argparse.BooleanOptionalAction,
+                       default=None,
+                       help="create the service with data partitions (default: as the data "
+                            "dir was last served; off for a new one)")
+    cors = serve.add_argument_group(
+        "CORS", "the service's CORS setting (default: no origin allowed), as on Azure")
+    cors.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
+                      help="allowed origin, repeatable ('*' for any)")
+    cors.add_argument("--cors-header", action="append", default=None, metavar="HEADER",
+                      help="allowed request header, repeatable ('*' for any)")
+    cors.add_argument("--cors-method", action="append", default=None, metavar="METHOD",
+                      help="allowed method, repeatable ('*' for any)")
+    cors.add_argument("--cors-max-age", type=int, default=None, metavar="SECONDS")
+    cors.add_argument("--cors-allow-credentials", action="store_true", default=None)
     serve.add_argument("--viewer", nargs="?", const="on", default=None, metavar="DIST",
                        help="also serve the OHIF viewer at / (`make viewer` installs it; "
                             "DIST: another OHIF build)")
@@ -45,8 +60,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(args: argparse.Namespace) -> int:
-    settings = EmulatorSettings.from_env(
+def _cors(args: argparse.Namespace) -> CorsPolicy | None:
+    """The CORS flags' policy; None when no flag was given (then the environment's)."""
+    flags = (args.cors_origin, args.cors_header, args.cors_method, args.cors_max_age,
+             args.cors_allow_credentials)
+    if all(flag is None for flag in flags):
+        return None
+    return CorsPolicy.from_lists(args.cors_origin or (), args.cors_header or (),
+                                 args.cors_method or (), args.cors_max_age,
+                                 bool(args.cors_allow_credentials))
+
+
+def _settings(args: argparse.Namespace) -> EmulatorSettings:
+    return EmulatorSettings.from_env(
         data_dir=args.serve_data_dir or args.data_dir,
         host=args.host,
         port=args.port,
@@ -54,7 +80,17 @@ def _serve(args: argparse.Namespace) -> int:
         token_lifetime=args.token_lifetime,
         https_port=args.https_port,
         viewer_dist=None if args.viewer is None else viewer_dist_from(args.viewer),
+        data_partitions=args.data_partitions,
+        cors=_cors(args),
     )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args)
+    except CorsSettingError as error:  # a setting the service would refuse: say why
+        log.error("%s", error)
+        return 2
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
     # Imported here so the identity commands don't pay for loading the server.
@@ -62,6 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from dicom_emulator.app import create_app
     from dicom_emulator.dicom.reading import use_emulator_reading_policy
+    from dicom_emulator.features.partitions.service import FeatureCannotBeDisabledError
     from dicom_emulator.identity.tls import HttpsServer
     from dicom_emulator.storage.database import SchemaVersionError
     from dicom_emulator.viewer.files import ViewerNotInstalledError
@@ -69,7 +106,8 @@ def _serve(args: argparse.Namespace) -> int:
     use_emulator_reading_policy()
     try:
         app = create_app(settings)
-    except (SchemaVersionError, ViewerNotInstalledError) as exc:  # say so, no traceback
+    except (SchemaVersionError, FeatureCannotBeDisabledError, ViewerNotInstalledError) as exc:
+        # A data dir this kit cannot use, or not with these settings, or no OHIF: say so.
         log.error("%s", exc)
         return 1
     # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a

@@ -14,10 +14,11 @@ from starlette.routing import BaseRoute
 from dicom_emulator.components import Components, build_components
 from dicom_emulator.errors import DicomServiceError
 from dicom_emulator.identity.admin import admin_routes
+from dicom_emulator.identity.cors import cors_middleware
 from dicom_emulator.identity.enforcement import AuthEnforcement
 from dicom_emulator.identity.errors import EntraError, entra_error_response
 from dicom_emulator.identity.routes import identity_routes
-from dicom_emulator.routes import all_routes
+from dicom_emulator.routes import all_routes, partitioned_families
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
 from dicom_emulator.web.responses import dicom_error_response, http_error_response
@@ -39,9 +40,12 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
 
     app = Starlette(
         routes=all_routes() + identity_routes() + admin_routes() + _viewer(settings, components),
-        # Auth off: no middleware at all, so nothing on the request path costs a thing.
-        middleware=([Middleware(AuthEnforcement, identity=components.identity)]
-                    if settings.auth else []),
+        # CORS first, as the service's UseCors comes before authentication; auth off: no
+        # auth middleware at all, so nothing on the request path costs a thing.
+        middleware=cors_middleware(settings.cors)
+        + ([Middleware(AuthEnforcement, identity=components.identity,
+                       deferred=partitioned_families())]
+           if settings.auth else []),
         exception_handlers={DicomServiceError: dicom_error_response,
                             EntraError: entra_error_response,
                             HTTPException: http_error_response},

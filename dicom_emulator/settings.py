@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dicom_emulator.web.cors_policy import CorsPolicy
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = ".dicom-emulator"
@@ -34,6 +36,13 @@ def viewer_dist_from(value: str) -> Path | None:
     return Path(value)
 
 
+def _switch(value: str) -> bool | None:
+    """``on``/``off`` (and 1/0, true/false, yes/no) as a bool; empty as None."""
+    if not value:
+        return None
+    return value.lower() not in ("off", "0", "false", "no")
+
+
 @dataclass(frozen=True)
 class EmulatorSettings:
     """Everything the emulator needs to know to start.
@@ -56,6 +65,13 @@ class EmulatorSettings:
     viewer_dist : Path or None
         Serve the OHIF viewer built in this folder at the origin's root (``serve
         --viewer``, ``DICOM_EMULATOR_VIEWER=on``); None: no viewer.
+    data_partitions : bool or None
+        Whether the service is created with data partitions (``--data-partitions``,
+        ``DICOM_EMULATOR_DATA_PARTITIONS=on|off``); None: as the data dir recorded when
+        it was last served (off for a new one). Off is refused at start while a
+        partition other than the default one exists.
+    cors : CorsPolicy
+        The service's CORS setting (default: no origin allowed); ``DICOM_EMULATOR_CORS_*``.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -67,6 +83,8 @@ class EmulatorSettings:
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
     viewer_dist: Path | None = None
+    data_partitions: bool | None = None
+    cors: CorsPolicy = field(default_factory=CorsPolicy)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -80,7 +98,9 @@ class EmulatorSettings:
             "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
             "viewer_dist": viewer_dist_from(_env("VIEWER", "off")),
+            "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
         }
+        values["cors"] = _cors_from_env()
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))
         return cls(**values)  # type: ignore[arg-type]
@@ -96,3 +116,13 @@ class EmulatorSettings:
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+
+def _cors_from_env() -> CorsPolicy:
+    """``DICOM_EMULATOR_CORS_ORIGINS``/``_HEADERS``/``_METHODS`` (comma- or space-separated),
+    ``_MAX_AGE`` (seconds) and ``_ALLOW_CREDENTIALS`` (true/false): the portal's CORS blade."""
+    max_age = _env("CORS_MAX_AGE", "")
+    return CorsPolicy.from_lists(
+        [_env("CORS_ORIGINS", "")], [_env("CORS_HEADERS", "")], [_env("CORS_METHODS", "")],
+        int(max_age) if max_age else None,
+        _env("CORS_ALLOW_CREDENTIALS", "false").lower() in ("1", "true", "yes", "on"))

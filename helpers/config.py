@@ -22,6 +22,9 @@ DICOM_VIEWER_URL          where your OHIF for the Azure service is hosted       
                           its app-config.js)
 ========================  =====================================================  =========
 
+``DICOM_EMULATOR_DATA_PARTITIONS=on`` creates the local emulator with data partitions
+(default off; lesson 08 starts a second emulator that has them).
+
 ``DICOM_AUTH=auto`` means: the emulator's workshop app for the local emulator;
 ``client-secret`` when ``AZURE_CLIENT_SECRET`` is set; otherwise ``default``.
 """
@@ -117,6 +120,7 @@ class Settings:
     emulator_data_dir: Path = field(
         default_factory=lambda: PROJECT_ROOT / DEFAULT_EMULATOR_DATA_DIR)
     emulator_port: int = DEFAULT_EMULATOR_PORT
+    emulator_data_partitions: bool = False
     env_file: Path | None = None
     viewer_url: str | None = None
 
@@ -211,6 +215,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = None,
         client_secret=Secret(secret) if secret else None,
         emulator_data_dir=data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir,
         emulator_port=int(port),
+        emulator_data_partitions=(get("DICOM_EMULATOR_DATA_PARTITIONS") or "off").lower()
+        in ("on", "1", "true", "yes"),
         env_file=path,
         viewer_url=(get("DICOM_VIEWER_URL") or "").rstrip("/") or None,
     )

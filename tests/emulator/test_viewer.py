@@ -110,3 +110,23 @@ def test_a_viewer_folder_without_ohif_says_how_to_install_it(
         settings: EmulatorSettings, tmp_path: Path) -> None:
     with pytest.raises(ViewerNotInstalledError, match=r"make viewer"):
         create_app(replace(settings, viewer_dist=tmp_path / "empty"))
+
+
+def test_with_auth_on_ohif_signs_in_as_a_spa_registered_for_its_callback(
+        auth_settings: EmulatorSettings, dist: Path) -> None:
+    app = create_app(replace(auth_settings, viewer_dist=dist))
+    with TestClient(app, base_url="http://127.0.0.1:8080") as client:
+        oidc = _config(client)["oidc"][0]  # type: ignore[index]
+        identity = app.state.components.identity
+        assert oidc["authority"] == f"http://127.0.0.1:8080/{identity.tenant_id}/v2.0"
+        assert (oidc["response_type"], oidc["redirect_uri"]) == ("code", "/callback")
+        assert oidc["scope"].split() == [
+            "openid", "profile", "offline_access",
+            "https://dicom.healthcareapis.azure.com/Dicom.ReadWrite"]
+        assert identity.accounts.spa_redirect_uris(oidc["client_id"]) == [
+            "http://127.0.0.1:8080/callback"]
+        again = _config(client)["oidc"][0]  # type: ignore[index]
+        assert again["client_id"] == oidc["client_id"]  # one app, not one per page load
+        # The API stays protected: OHIF's files are open, /v2 needs the token.
+        assert client.get("/v2/studies", headers={"Accept": "application/dicom+json"}
+                          ).status_code == 401

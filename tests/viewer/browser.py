@@ -50,6 +50,7 @@ class NetworkLog:
     """Every response a page got: method, path and query, status (page network events)."""
 
     entries: list[tuple[str, str, int]] = field(default_factory=list)
+    authorized: set[str] = field(default_factory=set)  # targets sent with a bearer token
 
     def dicomweb(self) -> list[tuple[str, str, int]]:
         """The DICOMweb requests (below a version prefix)."""

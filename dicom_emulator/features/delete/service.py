@@ -11,10 +11,13 @@ from __future__ import annotations
 from dicom_emulator.errors import not_found
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index, InstanceUids
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
 
-def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids) -> int:
-    """Delete what the UIDs name; returns how many instances went.
+def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids, *,
+                     partition_key: int = DEFAULT_PARTITION_KEY) -> int:
+    """Delete what the UIDs name in the partition ``partition_key``; returns how many
+    instances went.
 
     Raises
     ------
@@ -22,7 +25,7 @@ def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids) -> int:
         Nothing is stored under these UIDs (named after the level asked for).
     """
     study, series, sop = uids
-    gone = index.delete(study, series, sop)
+    gone = index.delete(study, series, sop, partition_key=partition_key)
     if not gone:
         raise not_found(series, sop)
     for instance in gone:
