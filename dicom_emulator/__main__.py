@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--viewer", nargs="?", const="on", default=None, metavar="DIST",
                        help="also serve the OHIF viewer at / (`make viewer` installs it; "
                             "DIST: another OHIF build)")
+    serve.add_argument("--storage-credential", default=None, metavar="ACCOUNT:KEY",
+                       help="the storage account key export writes with (the service's "
+                            "managed identity; prefer DICOM_EMULATOR_STORAGE_CREDENTIAL)")
     serve.set_defaults(func=_serve)
     add_identity_commands(commands)
     return parser
@@ -82,6 +85,7 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
         viewer_dist=None if args.viewer is None else viewer_dist_from(args.viewer),
         data_partitions=args.data_partitions,
         cors=_cors(args),
+        storage_credential=args.storage_credential,
     )
 
 
