@@ -9,7 +9,7 @@ KIT := $(BIN)/python -m helpers.kit
 # DATA_DIR=... on the command line selects another emulator data dir (else the settings').
 KIT_ENV := $(if $(DATA_DIR),DICOM_EMULATOR_DATA_DIR="$(abspath $(DATA_DIR))",)
 
-.PHONY: lab test test-fast demo serve stop status lint bench reset clean
+.PHONY: lab test test-fast demo serve stop status lint bench reset clean viewer
 
 # Two `make lab` at once (two terminals, a double click): one builds .venv, the other
 # waits for it, then finds it up to date. flock where there is one (Linux; its lock goes
@@ -44,6 +44,15 @@ $(NEWMAN): postman/package.json postman/package-lock.json
 		npm ci --prefix postman --no-audit --no-fund && touch $(NEWMAN); \
 	else echo "npm not found: the Postman collection test will be skipped"; fi
 
+# OHIF (the viewer lesson and the browser tests), installed the same way; only its built
+# dist/ is used, so no install scripts run. Without npm the viewer cells say how to get it
+# and the browser tests are skipped (they fail under CI=true).
+OHIF := viewer/node_modules/@ohif/app/dist/index.html
+$(OHIF): viewer/package.json viewer/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix viewer --ignore-scripts --no-audit --no-fund && touch $(OHIF); \
+	else echo "npm not found: the OHIF viewer and its browser tests will be skipped"; fi
+
 # Azurite (local Azure Blob Storage) for the export lesson and its tests; without npm they
 # are skipped with a message (and fail under CI=true, as newman's).
 AZURITE := azurite/node_modules/.bin/azurite-blob
@@ -55,7 +64,7 @@ $(AZURITE): azurite/package.json azurite/package-lock.json
 lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
 	@$(KIT_ENV) $(KIT) lab
 
-test: $(STAMP) $(NEWMAN) $(AZURITE)  ## lint and types, then every test, then the notebooks (nbval, fresh emulator, auth on)
+test: $(STAMP) $(NEWMAN) $(AZURITE) $(OHIF)  ## lint and types, then every test, then the notebooks (nbval, fresh emulator, auth on)
 	@$(KIT) test
 
 test-fast: $(STAMP)  ## the edit loop: lint and the tests that start no process and never wait
@@ -66,6 +75,9 @@ demo: $(STAMP)  ## execute every notebook into build/ (.ipynb and .html with ima
 
 serve: $(STAMP)  ## the emulator in the foreground (or where it already runs)
 	@$(KIT_ENV) $(KIT) serve
+
+viewer: $(STAMP) $(OHIF)  ## the emulator with the OHIF viewer at its root, in the foreground
+	@$(KIT_ENV) $(KIT) viewer
 
 stop: $(STAMP)  ## stop this checkout's emulator; its data stays
 	@$(KIT_ENV) $(KIT) stop
@@ -85,4 +97,5 @@ reset:  ## stop this checkout's emulator and wipe its state
 	else rm -rf $(or $(DATA_DIR),.dicom-emulator); fi
 
 clean:
-	rm -rf $(VENV) $(VENV).lock $(VENV).lock.d build .pytest_cache .ruff_cache postman/node_modules azurite/node_modules
+	rm -rf $(VENV) $(VENV).lock $(VENV).lock.d build .pytest_cache .ruff_cache postman/node_modules azurite/node_modules \
+		viewer/node_modules

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 
 from dicom_emulator.identity.cli import add_identity_commands
-from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings
+from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings, viewer_dist_from
 from dicom_emulator.web.cors_policy import CorsPolicy, CorsSettingError
 
 log = logging.getLogger("dicom_emulator")
@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="allowed method, repeatable ('*' for any)")
     cors.add_argument("--cors-max-age", type=int, default=None, metavar="SECONDS")
     cors.add_argument("--cors-allow-credentials", action="store_true", default=None)
+    serve.add_argument("--viewer", nargs="?", const="on", default=None, metavar="DIST",
+                       help="also serve the OHIF viewer at / (`make viewer` installs it; "
+                            "DIST: another OHIF build)")
     serve.add_argument("--storage-credential", default=None, metavar="ACCOUNT:KEY",
                        help="the storage account key export writes with (the service's "
                             "managed identity; prefer DICOM_EMULATOR_STORAGE_CREDENTIAL)")
@@ -79,6 +82,7 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
         auth=None if args.auth is None else args.auth == "on",
         token_lifetime=args.token_lifetime,
         https_port=args.https_port,
+        viewer_dist=None if args.viewer is None else viewer_dist_from(args.viewer),
         data_partitions=args.data_partitions,
         cors=_cors(args),
         storage_credential=args.storage_credential,
@@ -101,12 +105,13 @@ def _serve(args: argparse.Namespace) -> int:
     from dicom_emulator.features.partitions.service import FeatureCannotBeDisabledError
     from dicom_emulator.identity.tls import HttpsServer
     from dicom_emulator.storage.database import SchemaVersionError
+    from dicom_emulator.viewer.files import ViewerNotInstalledError
 
     use_emulator_reading_policy()
     try:
         app = create_app(settings)
-    except (SchemaVersionError, FeatureCannotBeDisabledError) as exc:
-        # A data dir this kit cannot use, or not with these settings: say so, no traceback.
+    except (SchemaVersionError, FeatureCannotBeDisabledError, ViewerNotInstalledError) as exc:
+        # A data dir this kit cannot use, or not with these settings, or no OHIF: say so.
         log.error("%s", exc)
         return 1
     # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a
@@ -124,6 +129,8 @@ def _serve(args: argparse.Namespace) -> int:
         if server.started:  # the contract: print the base URL once requests are answered
             port = server.servers[0].sockets[0].getsockname()[1]  # the real one when 0 was asked
             print(f"DICOM service emulator ready at http://{settings.host}:{port}", flush=True)
+            if settings.viewer_dist is not None:  # tools wait for this line too
+                print(f"OHIF viewer at http://{settings.host}:{port}/", flush=True)
             if https is not None:
                 await https.start()
         await serving

@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
-from dicom_emulator.components import build_components
+from dicom_emulator.components import Components, build_components
 from dicom_emulator.errors import DicomServiceError
 from dicom_emulator.identity.admin import admin_routes
 from dicom_emulator.identity.cors import cors_middleware
@@ -40,7 +41,7 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         components.close()
 
     app = Starlette(
-        routes=all_routes() + identity_routes() + admin_routes(),
+        routes=all_routes() + identity_routes() + admin_routes() + _viewer(settings, components),
         # CORS first, as the service's UseCors comes before authentication; auth off: no
         # auth middleware at all, so nothing on the request path costs a thing.
         middleware=cors_middleware(settings.cors)
@@ -54,3 +55,13 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     )
     app.state.components = components
     return app
+
+
+def _viewer(settings: EmulatorSettings, components: Components) -> list[BaseRoute]:
+    """OHIF's routes, last (they must not shadow the service's), when it is served."""
+    if settings.viewer_dist is None:
+        return []
+    from dicom_emulator.viewer.endpoint import viewer_routes
+    from dicom_emulator.viewer.files import checked_dist
+    from dicom_emulator.viewer.sign_in import oidc_lookup
+    return viewer_routes(checked_dist(settings.viewer_dist), oidc_lookup(settings, components))

@@ -26,6 +26,16 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"DICOM_EMULATOR_{name}", default)
 
 
+def viewer_dist_from(value: str) -> Path | None:
+    """``on`` means the kit's own OHIF install (``make viewer``); a path, that build."""
+    if value.lower() in ("", "off", "0", "false", "no"):
+        return None
+    if value.lower() in ("on", "1", "true", "yes"):
+        from dicom_emulator.viewer.files import DEFAULT_DIST
+        return DEFAULT_DIST
+    return Path(value)
+
+
 def _switch(value: str) -> bool | None:
     """``on``/``off`` (and 1/0, true/false, yes/no) as a bool; empty as None."""
     if not value:
@@ -52,6 +62,9 @@ class EmulatorSettings:
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
+    viewer_dist : Path or None
+        Serve the OHIF viewer built in this folder at the origin's root (``serve
+        --viewer``, ``DICOM_EMULATOR_VIEWER=on``); None: no viewer.
     data_partitions : bool or None
         Whether the service is created with data partitions (``--data-partitions``,
         ``DICOM_EMULATOR_DATA_PARTITIONS=on|off``); None: as the data dir recorded when
@@ -73,6 +86,7 @@ class EmulatorSettings:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
+    viewer_dist: Path | None = None
     data_partitions: bool | None = None
     cors: CorsPolicy = field(default_factory=CorsPolicy)
     storage_credential: str | None = field(default=None, repr=False)
@@ -88,6 +102,7 @@ class EmulatorSettings:
             "token_lifetime": int(_env("TOKEN_LIFETIME", str(DEFAULT_TOKEN_LIFETIME))),
             "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
+            "viewer_dist": viewer_dist_from(_env("VIEWER", "off")),
             "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
             "storage_credential": _env("STORAGE_CREDENTIAL", "") or None,
         }

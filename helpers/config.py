@@ -17,6 +17,9 @@ AZURE_CLIENT_ID           app registration's client id (client-secret)          
 AZURE_CLIENT_SECRET       its secret; held in a :class:`Secret`                  --
 DICOM_EMULATOR_DATA_DIR   the local emulator's state (relative: to the repo)     ``.dicom-emulator``
 DICOM_EMULATOR_PORT       the local emulator's port on 127.0.0.1                 ``8080``
+DICOM_VIEWER_URL          where your OHIF for the Azure service is hosted        (the
+                          (``python -m helpers.viewer azure-config`` writes      emulator's)
+                          its app-config.js)
 EXPORT_ACCOUNT_URL        the storage account export writes to, e.g.             (local
                           ``https://<account>.blob.core.windows.net``            Azurite)
 EXPORT_CONTAINER          the blob container export writes to                    ``export``
@@ -126,6 +129,7 @@ class Settings:
     emulator_port: int = DEFAULT_EMULATOR_PORT
     emulator_data_partitions: bool = False
     env_file: Path | None = None
+    viewer_url: str | None = None
     # Export's destination: a storage account on Azure, else the local Azurite.
     export_account_url: str | None = None
     export_container: str = "export"
@@ -232,6 +236,7 @@ def load_settings(env_file: str | os.PathLike[str] | None = None,
         emulator_data_partitions=(get("DICOM_EMULATOR_DATA_PARTITIONS") or "off").lower()
         in ("on", "1", "true", "yes"),
         env_file=path,
+        viewer_url=(get("DICOM_VIEWER_URL") or "").rstrip("/") or None,
         export_account_url=account_url.rstrip("/") if account_url else None,
         export_container=get("EXPORT_CONTAINER") or "export",
         azurite_port=int(azurite_port),

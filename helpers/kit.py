@@ -1,4 +1,5 @@
-"""``python -m helpers.kit lab|test|test-fast|serve|stop|reset|demo|status``: the kit's tasks.
+"""``python -m helpers.kit <task>`` (lab, test, test-fast, serve, viewer, stop, reset, demo,
+status): the kit's tasks.
 
 One entry point for every platform: the Makefile's targets call it on Linux and macOS,
 and on Windows PowerShell runs it directly (``.venv\\Scripts\\python -m helpers.kit lab``),
@@ -26,8 +27,10 @@ from helpers.emulator.process import (
     emulator_url,
     foreign_message,
     served_emulator,
+    serves_viewer,
     stop_emulator,
 )
+from helpers.viewer import INSTALL_HINT, ohif_installed
 
 __all__ = ["COMMANDS", "main", "steps"]
 
@@ -41,6 +44,7 @@ COMMANDS = {
     "test": "lint and types, every test, the notebooks (nbval) and the notebook lint",
     "test-fast": "the edit loop: lint and the tests that start no process and never wait",
     "serve": "the emulator in the foreground (or say where it already runs)",
+    "viewer": "the emulator with the OHIF viewer at its root, in the foreground",
     "stop": "stop this checkout's emulator; its data stays",
     "reset": "stop this checkout's emulator and wipe its data",
     "demo": "execute every notebook into build/ (.ipynb and .html)",
@@ -114,6 +118,24 @@ def serve(settings: Settings, dry_run: bool, extra: Sequence[str] = ()) -> int:
     return _run([[PY, "-m", "dicom_emulator", "serve", "--host", "127.0.0.1",
                   "--port", str(settings.emulator_port),
                   "--data-dir", str(settings.emulator_data_dir), *extra]], dry_run)
+
+
+def viewer(settings: Settings, dry_run: bool) -> int:
+    """``serve --viewer``; an emulator of this checkout already running is named, and one
+    without the viewer is left alone (stop it first: its clients may be mid-lesson)."""
+    if not ohif_installed():
+        print(INSTALL_HINT.replace(", then re-run this cell", ""), file=sys.stderr)
+        return 1
+    url = emulator_url(settings)
+    served = served_emulator(url)
+    if served is not None and served.serves(settings.emulator_data_dir):
+        if serves_viewer(url):
+            print(f"OHIF viewer at {url}/ (already running; data dir {served.data_dir})")
+            return 0
+        print(f"the emulator at {url} runs without the viewer: stop it first "
+              "(python -m helpers.kit stop), then run this again", file=sys.stderr)
+        return 1
+    return serve(settings, dry_run, ["--viewer"])
 
 
 def stop(settings: Settings, dry_run: bool) -> int:
@@ -206,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(settings, args.dry_run, extra)
+        if args.command == "viewer":
+            return viewer(settings, args.dry_run)
         if args.command == "stop":
             return stop(settings, args.dry_run)
         if args.command == "reset":

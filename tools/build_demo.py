@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to run (default: every notebooks/NN-*.ipynb)")
     args = parser.parse_args(argv)
-    notebooks = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    notebooks = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]*-*.ipynb"))
     data_dir = None
     if not load_settings().service_url:
         data_dir = tempfile.mkdtemp(prefix="demo-emulator-")

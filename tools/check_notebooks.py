@@ -2,7 +2,7 @@
 
 Rules (every ``notebooks/NN-*.ipynb``):
 
-1. The name is ``NN-kebab-case.ipynb``.
+1. The name is ``NN-kebab-case.ipynb`` (or ``NNa-…``, a lesson between NN and the next).
 2. The first cell is Markdown starting ``# NN · Title`` (NN as in the file name).
 3. There are ``##`` sections "What you will learn", "Prerequisites", "Summary" and
    "What's next".
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NAME = re.compile(r"^(\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")
+NAME = re.compile(r"^(\d\d[a-z]?)-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")  # 03a: between 03 and 04
 SECTIONS = ("What you will learn", "Prerequisites", "Summary", "What's next")
 SETUP_LINES = ("from helpers import load_settings, make_client",
                "settings = load_settings()", "client = make_client(settings)")

@@ -17,8 +17,8 @@ _HEADERS = {
     "Pragma": "no-cache",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    # Not no-referrer: with it the browser posts the form with "Origin: null", which the
-    # same-origin check refuses. same-origin still sends no referrer to the app.
+    # same-origin, not no-referrer: with no-referrer Chromium posts the form with "Origin:
+    # null" and without the SameSite=Strict session cookie, and the sign-in is refused.
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; "
                                 "frame-ancestors 'none'; base-uri 'none'"),

@@ -6,6 +6,7 @@ multipart request body into files is STOW's business (``features.store.body``).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -75,6 +76,38 @@ def parse_accept(header: str | None) -> list[MediaType]:
     if not header:
         return []
     return [parse_media_type(item) for item in _split_outside_quotes(header, ",")]
+
+
+# RFC 7230 tchar: what a media type, parameter name or unquoted parameter value may hold.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _is_strict_media_type(value: str) -> bool:
+    """``type/subtype *(; name=token-or-quoted-string)``: the grammar .NET's
+    ``MediaTypeHeaderValue.ParseStrictList`` holds every value of a list to."""
+    pieces = _split_outside_quotes(value, ";")
+    major, slash, minor = pieces[0].partition("/") if pieces else ("", "", "")
+    if not (slash and _TOKEN.fullmatch(major.strip()) and _TOKEN.fullmatch(minor.strip())):
+        return False
+    for piece in pieces[1:]:
+        name, equals, raw = piece.partition("=")
+        raw = raw.strip()
+        if not (equals and _TOKEN.fullmatch(name.strip())
+                and (_TOKEN.fullmatch(raw) or _QUOTED.fullmatch(raw))):
+            return False
+    return True
+
+
+def parse_accept_strict(headers: Iterable[str]) -> list[MediaType]:
+    """Every media range of the Accept header lines, or none at all when one of them
+    breaks the grammar (an unquoted ``type=application/octet-stream``: ``/`` is no token
+    character), as the service's Accept filter reads them (``ParseStrictList``; its
+    ``FormatException`` leaves an empty list)."""
+    items = [item for header in headers for item in _split_outside_quotes(header, ",")]
+    if not all(_is_strict_media_type(item) for item in items):
+        return []
+    return [parse_media_type(item) for item in items]
 
 
 def new_boundary() -> str:

@@ -9,7 +9,7 @@ from dicom_emulator.dicom.validation import check_path_uid
 from dicom_emulator.errors import NotAcceptableError
 from dicom_emulator.storage.index import InstanceUids
 from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
-from dicom_emulator.web.media import DICOM_JSON, parse_accept
+from dicom_emulator.web.media import DICOM_JSON, parse_accept_strict
 from dicom_emulator.web.versions import api_prefix, api_version
 
 __all__ = ["api_version", "base_url", "components", "optional_path_uids", "partition_key",
@@ -87,8 +87,10 @@ def components(request: Request) -> Components:
 
 
 def require_dicom_json_accept(request: Request) -> None:
-    """STOW, QIDO and metadata: Accept must admit application/dicom+json, else 406."""
-    if not any(m.matches(DICOM_JSON) for m in parse_accept(request.headers.get("accept"))):
+    """STOW, QIDO and metadata: Accept must admit application/dicom+json, else 406
+    (``AcceptContentFilterAttribute``; one malformed value in the list voids the list)."""
+    accepted = parse_accept_strict(request.headers.getlist("accept"))
+    if not any(m.matches(DICOM_JSON) for m in accepted):
         raise NotAcceptableError()
 
 

@@ -156,9 +156,16 @@ class VersionedApi(BaseRoute):
         self.routes = [case_insensitive(route) for route in routes]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and _split(scope["path"]) is not None:
-            return Match.FULL, {}
-        return Match.NONE, {}
+        found = _split(scope["path"]) if scope["type"] == "http" else None
+        if found is None:
+            return Match.NONE, {}
+        if found[1] is None:
+            # Not a version (`/viewer`): claimed only when a route lies below it; else it
+            # is the same 404 from the router, or a later route's (the OHIF viewer's).
+            _, _, _, full, allowed = self.resolve(scope)
+            if full is None and not allowed:
+                return Match.NONE, {}
+        return Match.FULL, {}
 
     def url_path_for(self, name: str, /, **path_params: object) -> URLPath:
         raise NotImplementedError  # the emulator builds its URLs in web.urls

@@ -25,7 +25,7 @@ from helpers.azurite import storage_credential
 from helpers.config import PROJECT_ROOT, Settings
 
 __all__ = ["LOG_FILE", "PID_FILE", "ForeignEmulatorError", "ServedEmulator", "emulator_url",
-           "ensure_emulator", "is_running", "served_emulator", "stop_emulator"]
+           "ensure_emulator", "is_running", "served_emulator", "serves_viewer", "stop_emulator"]
 
 HOST = "127.0.0.1"
 PID_FILE = "emulator.pid"
@@ -120,11 +120,21 @@ def _reap() -> None:
             del _STARTED[pid]
 
 
-def ensure_emulator(settings: Settings, timeout: float = 60.0) -> str:
+def serves_viewer(url: str, timeout: float = 2.0) -> bool:
+    """Whether the emulator at ``url`` serves the OHIF viewer (``serve --viewer``)."""
+    try:
+        return requests.get(f"{url}/app-config.js", timeout=timeout).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def ensure_emulator(settings: Settings, timeout: float = 60.0, viewer: bool = False) -> str:
     """Return the URL of the local emulator, starting it first when nothing answers.
 
     An emulator already listening on ``DICOM_EMULATOR_PORT`` is reused as it is (also
-    one started with ``make serve``) when it serves this checkout's data dir.
+    one started with ``make serve``) when it serves this checkout's data dir; asked for
+    the ``viewer``, one that does not serve it is restarted with it (same data dir, so
+    the studies and tokens stay valid).
 
     Parameters
     ----------
@@ -132,6 +142,8 @@ def ensure_emulator(settings: Settings, timeout: float = 60.0) -> str:
         Port and data folder of the emulator.
     timeout : float
         Seconds to wait for the new process to answer its health check.
+    viewer : bool
+        Also serve the OHIF viewer at the root URL (``make viewer`` installs it).
 
     Returns
     -------
@@ -148,7 +160,10 @@ def ensure_emulator(settings: Settings, timeout: float = 60.0) -> str:
     _reap()
     url = emulator_url(settings)
     if is_running(url):
-        return _checked(settings, url)
+        _checked(settings, url)
+        if not viewer or serves_viewer(url):
+            return url
+        stop_emulator(settings)
     data_dir = settings.emulator_data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / LOG_FILE
@@ -159,6 +174,8 @@ def ensure_emulator(settings: Settings, timeout: float = 60.0) -> str:
                    "--port", str(settings.emulator_port), "--data-dir", str(data_dir)]
         if settings.emulator_data_partitions:  # chosen when the service is created
             command.append("--data-partitions")
+        if viewer:
+            command.append("--viewer")
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,

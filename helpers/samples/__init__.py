@@ -9,6 +9,8 @@ Three sets, all available offline from a fresh clone (see ``data/README.md``):
 * ``ct_phantom()``: a synthetic 16-bit CT chest phantom series (40 slices, Hounsfield
   units via rescale slope/intercept, soft tissue / lung / bone window presets).
 * ``cr_monochrome1()``: a synthetic MONOCHROME1 radiograph (low values are white).
+* ``xa_multiframe()``: a synthetic X-ray angiography run, one instance of 24 frames
+  (the viewer's cine; stored by the viewer's tests, not by the lessons).
 * ``pydicom_examples()``: small files that ship inside the pydicom wheel (CT, MR, RGB,
   palette colour, multi-frame YBR JPEG, JPEG 2000, 12-bit JPEG extended).
 
@@ -30,6 +32,8 @@ from helpers.samples.catalogue import (
     CR_MONOCHROME1,
     CT_PHANTOM,
     PYDICOM_EXAMPLES,
+    XA_FRAMES,
+    XA_MULTIFRAME,
     SampleUIDs,
 )
 from helpers.samples.cli import main
@@ -41,10 +45,11 @@ from helpers.samples.paths import (
     default_dir,
     generate,
     pydicom_examples,
+    xa_multiframe,
 )
 
 __all__ = [
     "AZURE_SHAPES", "AZURE_STUDY_UID", "CT_PHANTOM", "CR_MONOCHROME1", "PYDICOM_EXAMPLES",
     "SampleUIDs", "all_paths", "azure_shapes", "cr_monochrome1", "ct_phantom", "default_dir",
-    "generate", "main", "pydicom_examples",
+    "generate", "main", "pydicom_examples", "XA_FRAMES", "XA_MULTIFRAME", "xa_multiframe",
 ]

@@ -12,7 +12,8 @@ import uuid
 from dataclasses import dataclass
 
 __all__ = ["AZURE_SHAPES", "AZURE_STUDY_UID", "CR_MONOCHROME1", "CT_PHANTOM", "CT_SIZE",
-           "CT_SLICES", "CT_WINDOWS", "PYDICOM_EXAMPLES", "SampleUIDs", "uid_for"]
+           "CT_SLICES", "CT_WINDOWS", "PYDICOM_EXAMPLES", "SampleUIDs", "XA_FRAMES",
+           "XA_MULTIFRAME", "uid_for"]
 
 AZURE_STUDY_UID = "1.2.826.0.1.3680043.8.498.13230779778012324449356534479549187420"
 _AZURE_SERIES_1 = "1.2.826.0.1.3680043.8.498.45787841905473114233124723359129632652"
@@ -48,6 +49,9 @@ AZURE_SHAPES: dict[str, SampleUIDs] = {
 CT_PHANTOM = SampleUIDs(uid_for("ct-phantom/study"), uid_for("ct-phantom/series"))
 CR_MONOCHROME1 = SampleUIDs(uid_for("cr-monochrome1/study"), uid_for("cr-monochrome1/series"),
                             uid_for("cr-monochrome1/instance"))
+XA_MULTIFRAME = SampleUIDs(uid_for("xa-multiframe/study"), uid_for("xa-multiframe/series"),
+                           uid_for("xa-multiframe/instance"))
+XA_FRAMES = 24
 CT_SLICES = 40
 CT_SIZE = 256
 # (center, width, explanation): the presets written into every phantom slice.

@@ -9,12 +9,13 @@ from pydicom.data import get_testdata_file
 
 from helpers.config import PROJECT_ROOT
 from helpers.samples._build import write
+from helpers.samples._cine import xa_dataset
 from helpers.samples._phantoms import cr_dataset, ct_slice
 from helpers.samples._shapes import shape_dataset
 from helpers.samples.catalogue import AZURE_SHAPES, CT_SLICES, PYDICOM_EXAMPLES
 
 __all__ = ["all_paths", "azure_shapes", "cr_monochrome1", "ct_phantom", "default_dir",
-           "generate", "pydicom_examples"]
+           "generate", "pydicom_examples", "xa_multiframe"]
 
 
 def default_dir() -> Path:
@@ -53,6 +54,18 @@ def cr_monochrome1(out_dir: Path | None = None) -> Path:
     path = (out_dir or default_dir()) / "cr-monochrome1.dcm"
     if not path.is_file():
         write(cr_dataset(), path)
+    return path
+
+
+def xa_multiframe(out_dir: Path | None = None) -> Path:
+    """The synthetic multi-frame XA run, generated when missing.
+
+    Not part of :func:`generate` or :func:`all_paths`: the lessons' stored data stay as
+    they are; the viewer's tests store it themselves.
+    """
+    path = (out_dir or default_dir()) / "xa-multiframe.dcm"
+    if not path.is_file():
+        write(xa_dataset(), path)
     return path
 
 

@@ -107,3 +107,18 @@ def test_command_line_generates(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert samples.main(["generate", "--out", str(tmp_path)]) == 0
     assert "44 files" in capsys.readouterr().out
     assert (tmp_path / "cr-monochrome1.dcm").is_file()
+
+
+def test_xa_run_is_one_multi_frame_instance_whose_frames_differ(tmp_path: Path) -> None:
+    path = samples.xa_multiframe(tmp_path)
+    ds = pydicom.dcmread(path)
+    uids = samples.XA_MULTIFRAME
+    assert (ds.StudyInstanceUID, ds.SOPInstanceUID) == (uids.study_instance_uid,
+                                                        uids.sop_instance_uid)
+    assert (ds.Modality, ds.SOPClassUID.name) == ("XA", "X-Ray Angiographic Image Storage")
+    frames = ds.pixel_array
+    assert frames.shape == (samples.XA_FRAMES, 256, 256)
+    # The bolus fills more of the vessel each frame: later frames are darker on average.
+    means = frames.reshape(samples.XA_FRAMES, -1).mean(axis=1)
+    assert all(later < earlier for earlier, later in zip(means, means[1:], strict=False))
+    assert path not in samples.generate(tmp_path)  # the lessons' data stay as they were
