@@ -227,6 +227,9 @@ def find_page(conn: sqlite3.Connection, level: Level, criteria: Sequence[Criteri
     return [row[0] for row in conn.execute(sql, params)]
 
 
+_TAGS_PER_OBJECT = 60
+
+
 def values_sql(level: Level, plan: ValuesPlan, keys: Sequence[int]) -> SqlFragment:
     """Every value the results of the page ``keys`` need, one row per key, same order.
 
@@ -238,14 +241,25 @@ def values_sql(level: Level, plan: ValuesPlan, keys: Sequence[int]) -> SqlFragme
                 else _COMPUTED_SQL[k] for k in plan.computed]
     params: list[Any] = []
     if plan.metadata_tags:
-        pairs = ", ".join("?, json_extract(m.metadata, ?)" for _ in plan.metadata_tags)
-        for tag in plan.metadata_tags:
-            params += [tag, f'$."{tag}"']
+        # SQLite takes at most 127 arguments per function: many tags (includefield) make
+        # several objects, merged with json_patch (which drops the null values, as the
+        # reader does anyway).
+        tags = list(plan.metadata_tags)
+        objects = []
+        for start in range(0, len(tags), _TAGS_PER_OBJECT):
+            chunk = tags[start:start + _TAGS_PER_OBJECT]
+            objects.append("json_object("
+                           + ", ".join("?, json_extract(m.metadata, ?)" for _ in chunk) + ")")
+            for tag in chunk:
+                params += [tag, f'$."{tag}"']
+        merged = objects[0]
+        for other in objects[1:]:
+            merged = f"json_patch({merged}, {other})"
         if level is Level.INSTANCE:
-            columns.append(f"(SELECT json_object({pairs}) FROM instance m "
+            columns.append(f"(SELECT {merged} FROM instance m "
                            "WHERE m.instance_key = i.instance_key)")
         else:
-            columns.append(f"(SELECT json_object({pairs}) {_NEWEST_INSTANCE[level]} "
+            columns.append(f"(SELECT {merged} {_NEWEST_INSTANCE[level]} "
                            "ORDER BY m.instance_key DESC LIMIT 1)")
     page = ", ".join("(?)" for _ in keys)
     sql = (f"SELECT {', '.join(columns) or 'p.k'} FROM (SELECT column1 AS k FROM "

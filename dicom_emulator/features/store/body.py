@@ -86,6 +86,8 @@ class MultipartSpooler:
     def feed(self, chunk: bytes) -> None:
         try:
             self._parser.write(chunk)
+        except OSError:
+            raise  # writing a part failed (a full disk): not the client's framing
         except Exception as exc:  # python-multipart raises several types for bad framing
             raise MultipartError(str(exc)) from exc
 
@@ -109,8 +111,21 @@ async def _limited(chunks: AsyncIterable[bytes], max_bytes: int) -> AsyncIterato
     async for chunk in chunks:
         received += len(chunk)
         if received > max_bytes:
-            raise PayloadTooLargeError()
+            raise too_large(max_bytes)
         yield chunk
+
+
+def too_large(max_bytes: int) -> PayloadTooLargeError:
+    """``PayloadTooLargeException(MaxAllowedDicomFileSize)``: 413 and its message."""
+    return PayloadTooLargeError(f"The request exceeded the allowed limit of {max_bytes} bytes.")
+
+
+def check_declared_length(content_length: str | None, max_bytes: int) -> None:
+    """413 before a byte is read when the Content-Length says the body is too large
+    (Kestrel refuses such a body at its first read)."""
+    if content_length is not None and content_length.strip().isdigit() and \
+            int(content_length) > max_bytes:
+        raise too_large(max_bytes)
 
 
 async def spool_parts(content_type: str | None, chunks: AsyncIterable[bytes], tmp_dir: Path,
