@@ -13,6 +13,7 @@ Every statement joins the levels under the aliases ``st`` (study), ``se`` (serie
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -241,20 +242,18 @@ def values_sql(level: Level, plan: ValuesPlan, keys: Sequence[int]) -> SqlFragme
                 else _COMPUTED_SQL[k] for k in plan.computed]
     params: list[Any] = []
     if plan.metadata_tags:
-        # SQLite takes at most 127 arguments per function: many tags (includefield) make
-        # several objects, merged with json_patch (which drops the null values, as the
-        # reader does anyway).
         tags = list(plan.metadata_tags)
-        objects = []
-        for start in range(0, len(tags), _TAGS_PER_OBJECT):
-            chunk = tags[start:start + _TAGS_PER_OBJECT]
-            objects.append("json_object("
-                           + ", ".join("?, json_extract(m.metadata, ?)" for _ in chunk) + ")")
-            for tag in chunk:
+        if len(tags) <= _TAGS_PER_OBJECT:
+            merged = "json_object(" + ", ".join(
+                "?, json_extract(m.metadata, ?)" for _ in tags) + ")"
+            for tag in tags:
                 params += [tag, f'$."{tag}"']
-        merged = objects[0]
-        for other in objects[1:]:
-            merged = f"json_patch({merged}, {other})"
+        else:
+            # SQLite takes at most 127 arguments per function: many tags (includefield)
+            # are one parameter, a JSON array, that the stored object's keys are matched to.
+            merged = ("(SELECT json_group_object(key, value) FROM json_each(m.metadata) "
+                      "WHERE key IN (SELECT value FROM json_each(?)))")
+            params.append(json.dumps(tags))
         if level is Level.INSTANCE:
             columns.append(f"(SELECT {merged} FROM instance m "
                            "WHERE m.instance_key = i.instance_key)")
