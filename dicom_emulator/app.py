@@ -16,6 +16,7 @@ from dicom_emulator.identity.admin import admin_routes
 from dicom_emulator.identity.enforcement import AuthEnforcement
 from dicom_emulator.identity.errors import EntraError, entra_error_response
 from dicom_emulator.identity.routes import identity_routes
+from dicom_emulator.openapi import openapi_routes
 from dicom_emulator.routes import all_routes
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
@@ -37,7 +38,7 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         components.close()
 
     app = Starlette(
-        routes=all_routes() + identity_routes() + admin_routes(),
+        routes=openapi_routes() + all_routes() + identity_routes() + admin_routes(),
         # Auth off: no middleware at all, so nothing on the request path costs a thing.
         middleware=([Middleware(AuthEnforcement, identity=components.identity)]
                     if settings.auth else []),
