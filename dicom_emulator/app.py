@@ -20,6 +20,8 @@ from dicom_emulator.openapi import openapi_routes
 from dicom_emulator.routes import all_routes
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
+from dicom_emulator.web.access_log import AccessLog
+from dicom_emulator.web.request_limits import RequestLimits
 from dicom_emulator.web.responses import dicom_error_response, http_error_response
 
 log = logging.getLogger(__name__)
@@ -39,9 +41,9 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
 
     app = Starlette(
         routes=openapi_routes() + all_routes() + identity_routes() + admin_routes(),
-        # Auth off: no middleware at all, so nothing on the request path costs a thing.
-        middleware=([Middleware(AuthEnforcement, identity=components.identity)]
-                    if settings.auth else []),
+        # Auth off: no auth middleware, so nothing on the request path costs a thing.
+        middleware=[Middleware(AccessLog), Middleware(RequestLimits)] + (
+            [Middleware(AuthEnforcement, identity=components.identity)] if settings.auth else []),
         exception_handlers={DicomServiceError: dicom_error_response,
                             EntraError: entra_error_response,
                             HTTPException: http_error_response},

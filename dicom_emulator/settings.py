@@ -40,6 +40,9 @@ class EmulatorSettings:
         Lifetime in seconds of tokens the local identity service issues.
     max_request_bytes : int
         Largest STOW request body (413 past it); ``DICOM_EMULATOR_MAX_REQUEST_BYTES``.
+    idle_timeout : float
+        Seconds a client may stay silent while it owes a request or its body
+        (``DICOM_EMULATOR_IDLE_TIMEOUT``); then its connection is closed.
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
@@ -53,6 +56,7 @@ class EmulatorSettings:
     max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
+    idle_timeout: float = 30.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -65,6 +69,7 @@ class EmulatorSettings:
             "token_lifetime": int(_env("TOKEN_LIFETIME", str(DEFAULT_TOKEN_LIFETIME))),
             "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
+            "idle_timeout": float(_env("IDLE_TIMEOUT", "30")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))

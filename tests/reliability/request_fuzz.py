@@ -25,7 +25,8 @@ from tests.support.stow import multipart_stow
 
 CANARY = "canary-7f3e9a1c-outside-the-data-dir"
 # Everything the service answers a bad request with; never a 5xx.
-STATUSES = frozenset({200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 406, 409, 413, 415})
+STATUSES = frozenset({200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 406, 409, 413, 414,
+                      415, 431})
 
 
 def _seed(client: TestClient) -> dict[str, str]:
