@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="allow a --host other than loopback (other machines can connect)")
     serve.add_argument("--force", action="store_true",
                        help="with --allow-remote, allow --auth off too (anyone may read and write)")
+    serve.add_argument("--data-partitions", action=argparse.BooleanOptionalAction,
+                       default=None,
+                       help="create the service with data partitions (default: as the data "
+                            "dir was last served; off for a new one)")
     serve.set_defaults(func=_serve)
     add_identity_commands(commands)
     return parser
@@ -55,6 +59,7 @@ def _serve(args: argparse.Namespace) -> int:
         auth=None if args.auth is None else args.auth == "on",
         token_lifetime=args.token_lifetime,
         https_port=args.https_port,
+        data_partitions=args.data_partitions,
     )
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
@@ -69,6 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from dicom_emulator.app import create_app
     from dicom_emulator.dicom.reading import use_emulator_reading_policy
+    from dicom_emulator.features.partitions.service import FeatureCannotBeDisabledError
     from dicom_emulator.identity.tls import HttpsServer
     from dicom_emulator.platform import raise_open_file_limit
     from dicom_emulator.storage.database import SchemaVersionError
@@ -78,7 +84,8 @@ def _serve(args: argparse.Namespace) -> int:
     raise_open_file_limit()  # each client is a socket: the soft limit may be 256
     try:
         app = create_app(settings)
-    except SchemaVersionError as exc:  # a data dir this kit cannot use: say so, no traceback
+    except (SchemaVersionError, FeatureCannotBeDisabledError) as exc:
+        # A data dir this kit cannot use, or not with these settings: say so, no traceback.
         log.error("%s", exc)
         return 1
     # uvicorn binds the socket itself: asyncio then sets TCP_NODELAY on each connection (a

@@ -17,7 +17,7 @@ from dicom_emulator.identity.enforcement import AuthEnforcement
 from dicom_emulator.identity.errors import EntraError, entra_error_response
 from dicom_emulator.identity.routes import identity_routes
 from dicom_emulator.openapi import openapi_routes
-from dicom_emulator.routes import all_routes
+from dicom_emulator.routes import all_routes, partitioned_families
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
 from dicom_emulator.web.access_log import AccessLog
@@ -43,7 +43,8 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         routes=openapi_routes() + all_routes() + identity_routes() + admin_routes(),
         # Auth off: no auth middleware, so nothing on the request path costs a thing.
         middleware=[Middleware(AccessLog), Middleware(RequestLimits)] + (
-            [Middleware(AuthEnforcement, identity=components.identity)] if settings.auth else []),
+            [Middleware(AuthEnforcement, identity=components.identity,
+                        deferred=partitioned_families())] if settings.auth else []),
         exception_handlers={DicomServiceError: dicom_error_response,
                             EntraError: entra_error_response,
                             HTTPException: http_error_response},

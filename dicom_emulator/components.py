@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dicom_emulator.features.extended_query_tags.reindex import Reindexer
 from dicom_emulator.features.extended_query_tags.search import query_attributes
 from dicom_emulator.features.extended_query_tags.store_hook import ExtendedQueryTagStoreHook
+from dicom_emulator.features.partitions.service import Partitions
 from dicom_emulator.features.query.attributes import QueryAttribute
 from dicom_emulator.features.retrieve.service import RetrieveService
 from dicom_emulator.features.store.service import StoreService
@@ -26,6 +27,7 @@ from dicom_emulator.storage.extended_query_tags import (
     ExtendedQueryTagStore,
 )
 from dicom_emulator.storage.index import Index
+from dicom_emulator.storage.partitions import PartitionStore
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Components:
     identity: Identity
     extended_query_tags: ExtendedQueryTagStore
     reindexer: Reindexer
+    # The data partitions setting and the partitions (features.partitions).
+    partitions: Partitions
     # QIDO filter attributes beyond the core ones, read per search (extended query tags in
     # status Ready; see features.query.attributes). It reads the index: call it off the
     # event loop.
@@ -53,10 +57,16 @@ def build_components(settings: EmulatorSettings) -> Components:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     blobs = BlobStore(settings.blob_dir, settings.tmp_dir)
     index = Index(settings.index_path, extensions=[ExtendedQueryTagIndex()])
+    try:
+        partitions = Partitions.open(PartitionStore(index.database), settings.data_partitions)
+    except BaseException:
+        index.close()
+        raise
     identity = Identity(settings.data_dir, settings.token_lifetime, load_key=settings.auth)
     tags = ExtendedQueryTagStore(index.database)
     store = StoreService(index, blobs, hooks=[ExtendedQueryTagStoreHook(tags)])
     retrieve = RetrieveService(index, blobs, settings.tmp_dir, settings.max_transcode_bytes)
     return Components(settings=settings, index=index, blobs=blobs, store=store, retrieve=retrieve,
                       identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags),
+                      partitions=partitions,
                       query_attributes=lambda: query_attributes(tags))

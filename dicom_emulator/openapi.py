@@ -84,19 +84,20 @@ def described_routes() -> list[Route]:
 
 
 def _operation(route: Route, method: str) -> dict[str, Any]:
+    handler = inspect.unwrap(route.endpoint)  # the feature's handler inside any filter
     doc = inspect.getdoc(route.endpoint) or ""
     parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                   for name in _PARAMETER.findall(route.path)]
     parameters += [{"name": name, "in": "query", "schema": schema}
-                   for name, schema in QUERY_OPTIONS.get(route.endpoint, [])]
+                   for name, schema in QUERY_OPTIONS.get(handler, [])]
     operation: dict[str, Any] = {
         "summary": doc.split("\n", 1)[0], "description": doc,
         "operationId": f"{method.lower()}{_PARAMETER.sub('', route.path).replace('/', '_')}",
         "parameters": parameters,
         "responses": {s: {"description": s} for s in STATUSES.get(method, _COMMON)},
     }
-    if route.endpoint in BODIES:
-        operation["requestBody"] = {"content": BODIES[route.endpoint]}
+    if handler in BODIES:
+        operation["requestBody"] = {"content": BODIES[handler]}
     return operation
 
 

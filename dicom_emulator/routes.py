@@ -27,8 +27,8 @@ from dicom_emulator.web.urls import FRAMES, INSTANCE, OPERATION, SERIES, STUDY
 from dicom_emulator.web.versions import VersionedApi
 
 
-def dicom_routes() -> list[BaseRoute]:
-    """Routes below a version prefix."""
+def _route_table() -> list[Route]:
+    """Routes below a version prefix, with their handlers as the features define them."""
     return [
         # Bulk update (v2; its literal comes before STOW's {study})
         Route("/studies/$bulkUpdate", update.bulk_update, methods=["POST"]),
@@ -72,20 +72,42 @@ def dicom_routes() -> list[BaseRoute]:
     ]
 
 
-# The route families the service also has under /partitions/{partitionName}/.
+# -- data partitions -------------------------------------------------------------------
+
+# The route families the service also has under /partitions/{partitionName}/ (its
+# controllers with PopulateDataPartitionFilter: store, query, retrieve, delete, and bulk
+# update below /studies). A feature's family joins by being added here (Learn, "Data
+# partitions": export and worklist too); the change feed, extended query tags and
+# operations stay at the service's root.
 PARTITIONED_FAMILIES = ("/studies", "/series", "/instances")
+# The routes that add the partition they name when it is missing (the filter's list: the
+# two STOW routes, adding a workitem; PUT is STOW's upsert).
+PARTITION_CREATING = {("POST", "/studies"), ("POST", STUDY), ("PUT", "/studies"),
+                      ("PUT", STUDY)}
 PARTITION = "/partitions/{partitionName}"
 
 
+def _in_partitioned_family(route: Route) -> bool:
+    return route.path.startswith(PARTITIONED_FAMILIES)
+
+
+def dicom_routes() -> list[Route]:
+    """Routes below a version prefix; a partitioned family's go through the data
+    partitions filter (default partition, or 400 with the feature on)."""
+    return [Route(r.path, partitions.unpartitioned(r.endpoint), methods=sorted(r.methods or ()))
+            if _in_partitioned_family(r) else r for r in _route_table()]
+
+
 def partition_routes() -> list[Route]:
-    """``/partitions`` and each partitioned route below ``/partitions/{partitionName}``:
-    known routes that answer 400 while data partitions are off."""
-    routes = [Route("/partitions", partitions.partitions_disabled, methods=["GET"])]
-    for route in dicom_routes():
-        assert isinstance(route, Route)
-        if route.path.startswith(PARTITIONED_FAMILIES):
-            routes.append(Route(PARTITION + route.path, partitions.partitions_disabled,
-                                methods=sorted(route.methods or ())))
+    """``GET /partitions``, and each route of a partitioned family again below
+    ``/partitions/{partitionName}`` (all 400 while data partitions are off)."""
+    routes = [Route("/partitions", partitions.list_partitions, methods=["GET"])]
+    for route in filter(_in_partitioned_family, _route_table()):
+        methods = sorted(route.methods or ())
+        creates = any((method, route.path) in PARTITION_CREATING for method in methods)
+        routes.append(Route(PARTITION + route.path,
+                            partitions.partitioned(route.endpoint, creates=creates),
+                            methods=methods))
     return routes
 
 
@@ -94,6 +116,11 @@ async def health_check(request: Request) -> Response:
 
 
 def all_routes() -> list[BaseRoute]:
-    versioned = [route for route in dicom_routes() + partition_routes()
-                 if isinstance(route, Route)]
+    versioned = dicom_routes() + partition_routes()
     return [Route("/health/check", health_check, methods=["GET"]), VersionedApi(versioned)]
+
+
+def partitioned_families() -> list[str]:
+    """The partitioned families as route-family names (``studies``…), for the auth
+    middleware: their endpoints check the data action after the partitions filter."""
+    return [family.strip("/") for family in PARTITIONED_FAMILIES]

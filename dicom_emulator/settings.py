@@ -24,6 +24,13 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"DICOM_EMULATOR_{name}", default)
 
 
+def _switch(value: str) -> bool | None:
+    """``on``/``off`` (and 1/0, true/false, yes/no) as a bool; empty as None."""
+    if not value:
+        return None
+    return value.lower() not in ("off", "0", "false", "no")
+
+
 @dataclass(frozen=True)
 class EmulatorSettings:
     """Everything the emulator needs to know to start.
@@ -46,6 +53,11 @@ class EmulatorSettings:
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
+    data_partitions : bool or None
+        Whether the service is created with data partitions (``--data-partitions``,
+        ``DICOM_EMULATOR_DATA_PARTITIONS=on|off``); None: as the data dir recorded when
+        it was last served (off for a new one). Off is refused at start while a
+        partition other than the default one exists.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -57,6 +69,7 @@ class EmulatorSettings:
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
     idle_timeout: float = 30.0
+    data_partitions: bool | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -70,6 +83,7 @@ class EmulatorSettings:
             "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
             "idle_timeout": float(_env("IDLE_TIMEOUT", "30")),
+            "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))

@@ -19,6 +19,9 @@ DICOM_EMULATOR_DATA_DIR   the local emulator's state (relative: to the repo)    
 DICOM_EMULATOR_PORT       the local emulator's port on 127.0.0.1                 ``8080``
 ========================  =====================================================  =========
 
+``DICOM_EMULATOR_DATA_PARTITIONS=on`` creates the local emulator with data partitions
+(default off; lesson 08 starts a second emulator that has them).
+
 ``DICOM_AUTH=auto`` means: the emulator's workshop app for the local emulator;
 ``client-secret`` when ``AZURE_CLIENT_SECRET`` is set; otherwise ``default``.
 """
@@ -114,6 +117,7 @@ class Settings:
     emulator_data_dir: Path = field(
         default_factory=lambda: PROJECT_ROOT / DEFAULT_EMULATOR_DATA_DIR)
     emulator_port: int = DEFAULT_EMULATOR_PORT
+    emulator_data_partitions: bool = False
     env_file: Path | None = None
 
     def __post_init__(self) -> None:
@@ -207,6 +211,8 @@ def load_settings(env_file: str | os.PathLike[str] | None = None,
         client_secret=Secret(secret) if secret else None,
         emulator_data_dir=data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir,
         emulator_port=int(port),
+        emulator_data_partitions=(get("DICOM_EMULATOR_DATA_PARTITIONS") or "off").lower()
+        in ("on", "1", "true", "yes"),
         env_file=path,
     )
 

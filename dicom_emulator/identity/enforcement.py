@@ -10,12 +10,15 @@ after ``partitions/{name}``) and the method. A request the table does not map is
 authenticated. A request that reaches no route (404, 405) is not checked at all: the
 service's authentication requirement is an MVC filter (``SecurityModule``:
 ``AuthorizeFilter``), which runs only for a matched action. Only authenticated is, for
-now, every path under ``partitions``: with data partitions off the service answers 400 there
-(``PopulateDataPartitionFilterAttribute``, ``PartitionController``) before any
-data-action check (:func:`enforced_action`).
+Route families whose handlers run a filter first (data partitions: the service's
+``PopulateDataPartitionFilterAttribute`` and ``PartitionController`` answer 400 before
+the handler's data-action check) are only authenticated here; their endpoints call
+:func:`check_data_action` after the filter (:func:`enforced_action`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -32,6 +35,7 @@ from dicom_emulator.web.versions import split_versioned as split_version
 READ, WRITE, DELETE = DataAction.READ, DataAction.WRITE, DataAction.DELETE
 MANAGE_EQT, EXPORT = DataAction.MANAGE_EXTENDED_QUERY_TAGS, DataAction.EXPORT
 _DICOMWEB = {"GET": READ, "POST": WRITE, "PUT": WRITE, "DELETE": DELETE}
+CALLER = "dicom.caller"  # the scope key of the verified caller
 
 DATA_ACTIONS: dict[str, dict[str, DataAction]] = {
     # DICOMweb: STOW is POST and its upsert PUT (both writes), WADO/QIDO are GET, delete
@@ -74,11 +78,15 @@ def required_action(method: str, path: str) -> DataAction | None:
     return DATA_ACTIONS.get(route_family(path), {}).get(method)
 
 
-def enforced_action(method: str, path: str) -> DataAction | None:
+def enforced_action(method: str, path: str,
+                    deferred: Collection[str] = ()) -> DataAction | None:
     """The data action checked before the handler: :func:`required_action`, except under
-    ``partitions`` (data partitions off: the service's 400 comes before the check)."""
+    ``partitions`` and in the ``deferred`` families (``studies``…), whose endpoints check
+    it themselves after the data partitions filter (:func:`check_data_action`)."""
     segments = _segments(path)
-    return None if segments[:1] == ["partitions"] else required_action(method, path)
+    if segments[:1] == ["partitions"] or route_family(path) in deferred:
+        return None
+    return required_action(method, path)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -117,33 +125,56 @@ def authorize(request: Request, identity: Identity, action: DataAction | None) -
     except TokenRejectedError as error:
         raise UnauthorizedError(
             headers={"WWW-Authenticate": challenge(request, identity, error)}) from error
+    _require_action(identity, caller, action)
+    return caller
+
+
+def _require_action(identity: Identity, caller: Caller, action: DataAction | None) -> None:
     # Read on every request, so role changes made meanwhile apply at once.
     if action is not None and not any(
             role.grants(action) for role in identity.directory.roles_of(caller.object_id)):
         raise ForbiddenError("Authorization failed.")
-    return caller
+
+
+async def check_data_action(request: Request, identity: Identity) -> None:
+    """The data-action check of a request the middleware only authenticated (a deferred
+    family); nothing when auth is off (no caller was verified).
+
+    Raises
+    ------
+    ForbiddenError
+        403: the caller's roles lack the data action the route needs.
+    """
+    caller = request.scope.get(CALLER)
+    versioned = split_versioned(request.scope["path"])
+    if caller is None or versioned is None:
+        return
+    action = required_action(request.method, versioned[1])
+    await run_in_threadpool(_require_action, identity, caller, action)
 
 
 class AuthEnforcement:
     """ASGI middleware: authenticate and authorize every versioned request.
 
-    The verified caller is left in ``scope["dicom.caller"]`` for the handlers.
+    The verified caller is left in ``scope["dicom.caller"]`` for the handlers. Requests
+    in the ``deferred`` route families are only authenticated (see :func:`enforced_action`).
     """
 
-    def __init__(self, app: ASGIApp, identity: Identity):
+    def __init__(self, app: ASGIApp, identity: Identity, deferred: Collection[str] = ()):
         self.app = app
         self.identity = identity
+        self.deferred = frozenset(deferred)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             versioned = split_versioned(scope["path"])
             if versioned is not None and reaches_an_endpoint(scope):
                 request = Request(scope, receive)
-                action = enforced_action(scope["method"], versioned[1])
+                action = enforced_action(scope["method"], versioned[1], self.deferred)
                 try:
                     # In a worker thread: the caller's roles are read from the directory's
                     # SQLite file on every request (the CLI may change them meanwhile).
-                    scope["dicom.caller"] = await run_in_threadpool(
+                    scope[CALLER] = await run_in_threadpool(
                         authorize, request, self.identity, action)
                 except DicomServiceError as error:
                     response = await dicom_error_response(request, error)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
 
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
+
 
 class ChangeFeedAction(IntEnum):
     """``ChangeFeedAction``: the numbers stored in the change feed's ``action`` column."""
@@ -43,6 +45,7 @@ class ChangeFeedRow:
     """
 
     sequence: int
+    partition_name: str
     timestamp: str
     action: ChangeFeedAction
     study_uid: str
@@ -61,19 +64,22 @@ class ChangeFeedRow:
         return ChangeFeedState.CURRENT
 
 
-# The instance that holds the entry's UIDs now, if any (at most one: UIDs are unique).
+# The instance that holds the entry's UIDs in its partition now, if any (at most one:
+# UIDs are unique per partition).
 _CURRENT = (
-    "(SELECT u.{column} FROM instance_uids u WHERE u.study_uid = c.study_uid"
-    " AND u.series_uid = c.series_uid AND u.sop_uid = c.sop_uid)"
+    "(SELECT u.{column} FROM instance_uids u WHERE u.partition_key = c.partition_key"
+    " AND u.study_uid = c.study_uid AND u.series_uid = c.series_uid AND u.sop_uid = c.sop_uid)"
 )
 
 
 def _select(include_metadata: bool) -> str:
     metadata = _CURRENT.format(column="metadata") if include_metadata else "NULL"
     return (
-        "SELECT c.sequence, c.timestamp, c.action, c.study_uid, c.series_uid, c.sop_uid,"
+        "SELECT c.sequence, p.partition_name, c.timestamp, c.action, c.study_uid,"
+        " c.series_uid, c.sop_uid,"
         f" c.watermark, {_CURRENT.format(column='instance_key')} AS current,"
         f" {metadata} AS metadata FROM changefeed c"
+        " JOIN partition p ON p.partition_key = c.partition_key"
     )
 
 
@@ -92,12 +98,14 @@ ChangedInstance = tuple[str, str, str, int]  # study, series and SOP instance UI
 
 
 def record(conn: sqlite3.Connection, action: ChangeFeedAction, timestamp: str,
-           instances: Iterable[ChangedInstance]) -> None:
-    """Add one entry per instance (call inside the transaction that makes the change)."""
+           instances: Iterable[ChangedInstance], *,
+           partition_key: int = DEFAULT_PARTITION_KEY) -> None:
+    """Add one entry per instance of the partition ``partition_key`` (call inside the
+    transaction that makes the change)."""
     conn.executemany(
-        "INSERT INTO changefeed (timestamp, action, study_uid, series_uid, sop_uid, watermark)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(timestamp, int(action), *instance) for instance in instances],
+        "INSERT INTO changefeed (timestamp, action, partition_key, study_uid, series_uid,"
+        " sop_uid, watermark) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(timestamp, int(action), partition_key, *instance) for instance in instances],
     )
 
 
@@ -116,9 +124,9 @@ class ChangeFeedReader:
     def _rows(self, sql: str, params: tuple[object, ...]) -> list[ChangeFeedRow]:
         conn = self._connect()
         return [
-            ChangeFeedRow(seq, ts, ChangeFeedAction(action), study, series, sop, mark,
-                          current, metadata)
-            for seq, ts, action, study, series, sop, mark, current, metadata
+            ChangeFeedRow(seq, partition, ts, ChangeFeedAction(action), study, series, sop,
+                          mark, current, metadata)
+            for seq, partition, ts, action, study, series, sop, mark, current, metadata
             in conn.execute(sql, params)
         ]
 

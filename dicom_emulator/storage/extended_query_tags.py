@@ -82,6 +82,7 @@ class StoredTag:
 
 @dataclass(frozen=True)
 class TagError:
+    partition_name: str
     study_uid: str
     series_uid: str
     sop_uid: str
@@ -235,8 +236,10 @@ class ExtendedQueryTagStore:
 
     def errors(self, tag_key: int, limit: int, offset: int) -> list[TagError]:
         rows = self.database.reader().execute(
-            "SELECT u.study_uid, u.series_uid, u.sop_uid, e.created, e.error_code"
+            "SELECT p.partition_name, u.study_uid, u.series_uid, u.sop_uid, e.created,"
+            " e.error_code"
             " FROM extended_query_tag_error e JOIN instance_uids u USING (instance_key)"
+            " JOIN partition p ON p.partition_key = u.partition_key"
             " WHERE e.tag_key = ? ORDER BY e.created, e.instance_key LIMIT ? OFFSET ?",
             (tag_key, limit, offset),
         )

@@ -18,6 +18,7 @@ from dicom_emulator.dicom.dicom_json import DicomJson
 from dicom_emulator.storage import changefeed
 from dicom_emulator.storage.changefeed import ChangeFeedAction, utc_timestamp
 from dicom_emulator.storage.database import Database
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
 __all__ = ["AddResult", "Index", "IndexExtension", "InstanceExistsError", "InstanceKeys",
            "InstanceUids", "NewInstance", "StoredInstance"]
@@ -107,9 +108,9 @@ _INSTANCE_SELECT = (
 
 
 def _where_uids(
-    study_uid: str, series_uid: str | None, sop_uid: str | None
-) -> tuple[str, list[str]]:
-    clauses, params = ["study_uid = ?"], [study_uid]
+    partition_key: int, study_uid: str, series_uid: str | None, sop_uid: str | None
+) -> tuple[str, list[object]]:
+    clauses, params = ["partition_key = ?", "study_uid = ?"], [partition_key, study_uid]
     if series_uid is not None:
         clauses.append("series_uid = ?")
         params.append(series_uid)
@@ -144,37 +145,48 @@ class Index:
 
     # -- reads ---------------------------------------------------------------------------
 
+    # Every read and write names the partition it is in (``partition_key``: the default
+    # partition unless the request came under /partitions/{name}).
+
     def find_instances(
-        self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None
+        self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None,
+        *, partition_key: int = DEFAULT_PARTITION_KEY,
     ) -> list[StoredInstance]:
-        where, params = _where_uids(study_uid, series_uid, sop_uid)
+        where, params = _where_uids(partition_key, study_uid, series_uid, sop_uid)
         rows = self.reader().execute(
             _INSTANCE_SELECT + where + " ORDER BY series_key, instance_key", params
         )
         return [StoredInstance(*row) for row in rows]
 
-    def instance_exists(self, study_uid: str, series_uid: str, sop_uid: str) -> bool:
-        return bool(self.find_instances(study_uid, series_uid, sop_uid))
+    def instance_exists(self, study_uid: str, series_uid: str, sop_uid: str, *,
+                        partition_key: int = DEFAULT_PARTITION_KEY) -> bool:
+        return bool(self.find_instances(study_uid, series_uid, sop_uid,
+                                        partition_key=partition_key))
 
-    def study_exists(self, study_uid: str) -> bool:
-        row = self.reader().execute("SELECT 1 FROM study WHERE study_uid = ?", (study_uid,))
+    def study_exists(self, study_uid: str, *,
+                     partition_key: int = DEFAULT_PARTITION_KEY) -> bool:
+        row = self.reader().execute(
+            "SELECT 1 FROM study WHERE partition_key = ? AND study_uid = ?",
+            (partition_key, study_uid))
         return row.fetchone() is not None
 
-    def series_exists(self, study_uid: str, series_uid: str) -> bool:
+    def series_exists(self, study_uid: str, series_uid: str, *,
+                      partition_key: int = DEFAULT_PARTITION_KEY) -> bool:
         # Not through instance_uids: that would walk the study's instances; this is two
         # unique-key lookups.
         row = self.reader().execute(
             "SELECT 1 FROM series se JOIN study st ON st.study_key = se.study_key "
-            "WHERE st.study_uid = ? AND se.series_uid = ?",
-            (study_uid, series_uid),
+            "WHERE st.partition_key = ? AND st.study_uid = ? AND se.series_uid = ?",
+            (partition_key, study_uid, series_uid),
         )
         return row.fetchone() is not None
 
     def metadata(
-        self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None
+        self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None,
+        *, partition_key: int = DEFAULT_PARTITION_KEY,
     ) -> list[str]:
         """The stored DICOM JSON (text) of every matching instance."""
-        where, params = _where_uids(study_uid, series_uid, sop_uid)
+        where, params = _where_uids(partition_key, study_uid, series_uid, sop_uid)
         rows = self.reader().execute(
             "SELECT metadata FROM instance_uids" + where + " ORDER BY series_key, instance_key",
             params,
@@ -186,8 +198,9 @@ class Index:
 
     # -- writes --------------------------------------------------------------------------
 
-    def add_instances(self, records: Sequence[NewInstance], replace: bool = False) -> AddResult:
-        """Index each record in one transaction.
+    def add_instances(self, records: Sequence[NewInstance], replace: bool = False, *,
+                      partition_key: int = DEFAULT_PARTITION_KEY) -> AddResult:
+        """Index each record in one transaction, in the partition ``partition_key``.
 
         A record that fails (already stored, and ``replace`` not asked for) rolls back
         alone, through a savepoint. With ``replace`` (an upsert) an instance with the same
@@ -201,7 +214,7 @@ class Index:
             for record in records:
                 conn.execute("SAVEPOINT one")
                 try:
-                    old_blob = self._add_one(conn, record, replace)
+                    old_blob = self._add_one(conn, record, replace, partition_key)
                 except (InstanceExistsError, sqlite3.IntegrityError) as exc:
                     conn.execute("ROLLBACK TO one")
                     outcomes.append(exc)
@@ -212,23 +225,27 @@ class Index:
                 conn.execute("RELEASE one")
         return AddResult(outcomes, replaced)
 
-    def _add_one(self, conn: sqlite3.Connection, r: NewInstance, replace: bool) -> str | None:
+    def _add_one(self, conn: sqlite3.Connection, r: NewInstance, replace: bool,
+                 partition_key: int) -> str | None:
         """Index one record; the file name of the instance it replaced, if any."""
-        study_cols = dict(r.study_columns, study_uid=r.study_uid, attributes=r.study_attributes)
+        study_cols = dict(r.study_columns, partition_key=partition_key, study_uid=r.study_uid,
+                          attributes=r.study_attributes)
         names = ", ".join(study_cols)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in study_cols if c != "study_uid")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in study_cols
+                            if c not in ("partition_key", "study_uid"))
         study_key = conn.execute(
             f"INSERT INTO study ({names}) VALUES ({', '.join('?' * len(study_cols))}) "
-            f"ON CONFLICT(study_uid) DO UPDATE SET {updates} RETURNING study_key",
+            f"ON CONFLICT(partition_key, study_uid) DO UPDATE SET {updates} RETURNING study_key",
             list(study_cols.values()),
         ).fetchone()[0]
         series_cols = dict(
             r.series_columns, study_key=study_key, series_uid=r.series_uid,
-            attributes=r.series_attributes,
+            attributes=r.series_attributes, partition_key=partition_key,
         )
         names = ", ".join(series_cols)
         updates = ", ".join(
-            f"{c} = excluded.{c}" for c in series_cols if c not in ("study_key", "series_uid")
+            f"{c} = excluded.{c}" for c in series_cols
+            if c not in ("study_key", "series_uid", "partition_key")
         )
         series_key = conn.execute(
             f"INSERT INTO series ({names}) VALUES ({', '.join('?' * len(series_cols))}) "
@@ -249,14 +266,16 @@ class Index:
             conn.execute("DELETE FROM instance WHERE instance_key = ?", (old_key,))
         created = utc_timestamp()
         instance_key = conn.execute(
-            "INSERT INTO instance (series_key, study_key, sop_uid, sop_class_uid, transfer_syntax,"
-            " blob, size, number_of_frames, created, attributes, metadata)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING instance_key",
-            (series_key, study_key, r.sop_uid, r.sop_class_uid, r.transfer_syntax, r.blob,
-             r.size, r.number_of_frames, created, r.instance_attributes, r.metadata),
+            "INSERT INTO instance (series_key, study_key, partition_key, sop_uid, sop_class_uid,"
+            " transfer_syntax, blob, size, number_of_frames, created, attributes, metadata)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING instance_key",
+            (series_key, study_key, partition_key, r.sop_uid, r.sop_class_uid,
+             r.transfer_syntax, r.blob, r.size, r.number_of_frames, created,
+             r.instance_attributes, r.metadata),
         ).fetchone()[0]
         changefeed.record(conn, ChangeFeedAction.CREATE, created,
-                          [(r.study_uid, r.series_uid, r.sop_uid, instance_key)])
+                          [(r.study_uid, r.series_uid, r.sop_uid, instance_key)],
+                          partition_key=partition_key)
         keys = InstanceKeys(instance_key, series_key, study_key)
         for extension in self.extensions:
             extension.add_instance(conn, keys, r.parsed_metadata)
@@ -270,7 +289,8 @@ class Index:
         self.database.restore_reserve()
 
     def delete(
-        self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None
+        self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None,
+        *, partition_key: int = DEFAULT_PARTITION_KEY,
     ) -> list[StoredInstance]:
         """Remove matching instances (and series/studies left empty); returns what went.
 
@@ -278,14 +298,14 @@ class Index:
         extensions keep for it, in the same transaction. The caller removes the files once
         this has committed.
         """
-        where, params = _where_uids(study_uid, series_uid, sop_uid)
+        where, params = _where_uids(partition_key, study_uid, series_uid, sop_uid)
         with self.database.transaction() as conn:
             gone = [StoredInstance(*row) for row in conn.execute(_INSTANCE_SELECT + where, params)]
             if not gone:
                 return []
             changefeed.record(conn, ChangeFeedAction.DELETE, utc_timestamp(),
                               [(g.study_uid, g.series_uid, g.sop_uid, g.instance_key)
-                               for g in gone])
+                               for g in gone], partition_key=partition_key)
             instance_keys = [(g.instance_key,) for g in gone]
             for table in self._instance_tables:
                 conn.executemany(f"DELETE FROM {table} WHERE instance_key = ?", instance_keys)

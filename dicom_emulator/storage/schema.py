@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration"]
+__all__ = ["DEFAULT_PARTITION_KEY", "DEFAULT_PARTITION_NAME", "LATEST_VERSION", "MIGRATIONS",
+           "Migration"]
+
+# The partition the service's data is in when no other is named, a row of the schema
+# (``Partition.DefaultKey`` and ``Partition.DefaultName``, ``Partition.sql``).
+DEFAULT_PARTITION_KEY = 1
+DEFAULT_PARTITION_NAME = "Microsoft.Default"
 
 
 @dataclass(frozen=True)
@@ -30,19 +36,9 @@ class Migration:
 
 # -- version 1: the schema of the kit before versioning --------------------------------
 
-_INSTANCES_V1 = """
-CREATE TABLE IF NOT EXISTS study (
-    study_key INTEGER PRIMARY KEY AUTOINCREMENT,
-    study_uid TEXT NOT NULL UNIQUE,
-    patient_id TEXT COLLATE NOCASE,
-    patient_name TEXT,                -- normalized: case- and accent-folded
-    patient_birth_date TEXT,
-    accession_number TEXT COLLATE NOCASE,
-    referring_physician_name TEXT,    -- normalized like patient_name
-    study_date TEXT,
-    study_description TEXT COLLATE NOCASE,
-    attributes TEXT NOT NULL          -- DICOM JSON of the study-level attributes
-);
+# The study table's indexes and the triggers that keep the person-name FTS index, made
+# again each time the study table is rebuilt.
+_STUDY_INDEXES = """
 CREATE INDEX IF NOT EXISTS study_patient_id ON study(patient_id);
 CREATE INDEX IF NOT EXISTS study_patient_name ON study(patient_name);
 CREATE INDEX IF NOT EXISTS study_date ON study(study_date);
@@ -50,10 +46,9 @@ CREATE INDEX IF NOT EXISTS study_accession ON study(accession_number);
 CREATE INDEX IF NOT EXISTS study_birth_date ON study(patient_birth_date);
 CREATE INDEX IF NOT EXISTS study_referring ON study(referring_physician_name);
 CREATE INDEX IF NOT EXISTS study_description ON study(study_description);
--- QIDO fuzzymatching: prefix-word search on the normalized PN columns, kept by triggers.
-CREATE VIRTUAL TABLE IF NOT EXISTS study_person_names USING fts5(
-    patient_name, referring_physician_name, content='study', content_rowid='study_key'
-);
+"""
+
+_PERSON_NAME_TRIGGERS = """
 CREATE TRIGGER IF NOT EXISTS study_person_names_insert AFTER INSERT ON study BEGIN
     INSERT INTO study_person_names (rowid, patient_name, referring_physician_name)
     VALUES (new.study_key, new.patient_name, new.referring_physician_name);
@@ -72,7 +67,25 @@ WHEN old.patient_name IS NOT new.patient_name
     INSERT INTO study_person_names (rowid, patient_name, referring_physician_name)
     VALUES (new.study_key, new.patient_name, new.referring_physician_name);
 END;
+"""
 
+_INSTANCES_V1 = """
+CREATE TABLE IF NOT EXISTS study (
+    study_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_uid TEXT NOT NULL UNIQUE,
+    patient_id TEXT COLLATE NOCASE,
+    patient_name TEXT,                -- normalized: case- and accent-folded
+    patient_birth_date TEXT,
+    accession_number TEXT COLLATE NOCASE,
+    referring_physician_name TEXT,    -- normalized like patient_name
+    study_date TEXT,
+    study_description TEXT COLLATE NOCASE,
+    attributes TEXT NOT NULL          -- DICOM JSON of the study-level attributes
+);""" + _STUDY_INDEXES + (
+    "-- QIDO fuzzymatching: prefix-word search on the normalized PN columns, kept by triggers.\n"
+) + """CREATE VIRTUAL TABLE IF NOT EXISTS study_person_names USING fts5(
+    patient_name, referring_physician_name, content='study', content_rowid='study_key'
+);""" + _PERSON_NAME_TRIGGERS + """
 CREATE TABLE IF NOT EXISTS series (
     series_key INTEGER PRIMARY KEY AUTOINCREMENT,
     study_key INTEGER NOT NULL REFERENCES study(study_key),
@@ -202,12 +215,96 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
+# -- version 3: data partitions ---------------------------------------------------------
+
+# The service's Partition table (Partition.sql): key 1 is Microsoft.Default
+# (Partition.DefaultKey), and every row of data belongs to one partition. Names are
+# compared without case, like the service's VARCHAR column under SQL Server's default
+# (case-insensitive) collation. ``feature_flag`` records what the service was created
+# with (data partitions), so a data dir keeps its setting across restarts.
+_PARTITIONS = f"""
+CREATE TABLE partition (
+    partition_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition_name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created TEXT NOT NULL             -- ISO 8601 UTC, as the change feed's timestamps
+);
+INSERT INTO partition (partition_key, partition_name, created)
+VALUES ({DEFAULT_PARTITION_KEY}, '{DEFAULT_PARTITION_NAME}',
+        strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now'));
+CREATE TABLE feature_flag (
+    name TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL
+);
+"""
+
+# A study's UID is unique per partition. The UNIQUE constraint is part of the table, so
+# SQLite needs the table made again: its rows wait in a temporary copy while the table is
+# dropped and created anew with the same study_key values, so series, instances and the
+# person-name FTS index (rowid = study_key) stay valid. Foreign keys are checked at
+# commit, when every series has its study back; the triggers and indexes went with the
+# old table and are made again (the triggers after the copy, which the FTS index already
+# holds); the view is dropped first and made again with the partition's key.
+# Series and instances are unique per study and series, so per partition already: they
+# get the column only, for the partition's own reads.
+_STUDY_PER_PARTITION = """
+PRAGMA defer_foreign_keys = ON;
+DROP VIEW instance_uids;
+CREATE TEMP TABLE study_copy AS SELECT * FROM study;
+-- Keys are never reused: keep the old table's counter (its newest study may be deleted).
+CREATE TEMP TABLE study_counter AS SELECT seq FROM sqlite_sequence WHERE name = 'study';
+DROP TABLE study;
+CREATE TABLE study (
+    study_key INTEGER PRIMARY KEY AUTOINCREMENT,
+    partition_key INTEGER NOT NULL DEFAULT 1 REFERENCES partition(partition_key),
+    study_uid TEXT NOT NULL,
+    patient_id TEXT COLLATE NOCASE,
+    patient_name TEXT,                -- normalized: case- and accent-folded
+    patient_birth_date TEXT,
+    accession_number TEXT COLLATE NOCASE,
+    referring_physician_name TEXT,    -- normalized like patient_name
+    study_date TEXT,
+    study_description TEXT COLLATE NOCASE,
+    attributes TEXT NOT NULL,         -- DICOM JSON of the study-level attributes
+    UNIQUE (partition_key, study_uid)
+);
+INSERT INTO study (study_key, partition_key, study_uid, patient_id, patient_name,
+    patient_birth_date, accession_number, referring_physician_name, study_date,
+    study_description, attributes)
+SELECT study_key, 1, study_uid, patient_id, patient_name, patient_birth_date,
+    accession_number, referring_physician_name, study_date, study_description, attributes
+FROM temp.study_copy;
+DELETE FROM sqlite_sequence WHERE name = 'study';
+INSERT INTO sqlite_sequence (name, seq)
+SELECT 'study', max(seq) FROM (SELECT seq FROM temp.study_counter
+                               UNION ALL SELECT max(study_key) FROM study)
+HAVING max(seq) IS NOT NULL;
+DROP TABLE temp.study_copy;
+DROP TABLE temp.study_counter;
+""" + _STUDY_INDEXES + _PERSON_NAME_TRIGGERS + """
+ALTER TABLE series ADD COLUMN partition_key INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE instance ADD COLUMN partition_key INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE changefeed ADD COLUMN partition_key INTEGER NOT NULL DEFAULT 1;
+DROP INDEX changefeed_instance;
+CREATE INDEX changefeed_instance
+    ON changefeed(partition_key, study_uid, series_uid, sop_uid);
+CREATE VIEW instance_uids AS
+SELECT i.instance_key, i.series_key, i.study_key, st.partition_key,
+       st.study_uid, se.series_uid, i.sop_uid,
+       i.sop_class_uid, i.transfer_syntax, i.blob, i.size, i.number_of_frames,
+       i.created, i.metadata
+FROM instance i
+JOIN series se ON se.series_key = i.series_key
+JOIN study st ON st.study_key = i.study_key;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
               + _BACKFILL_PERSON_NAMES),
     Migration(2, "the instance_uids view: an instance with its study and series UIDs",
               _INSTANCE_UIDS),
+    Migration(3, "data partitions: the partition table, study UIDs unique per partition",
+              _PARTITIONS + _STUDY_PER_PARTITION),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

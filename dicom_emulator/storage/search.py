@@ -23,6 +23,7 @@ from typing import Any
 from dicom_emulator.dicom.attributes import Level
 from dicom_emulator.dicom.matching import Condition, Exact, Fuzzy, Range
 from dicom_emulator.storage.extended_query_tags import VALUE_TABLE
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
 __all__ = ["Criterion", "IndexColumn", "StudyModalities", "TagValue", "Target", "ValuesPlan",
            "find_page", "read_values"]
@@ -196,25 +197,30 @@ def criterion_sql(criterion: Criterion) -> SqlFragment:
 
 
 def page_sql(level: Level, criteria: Sequence[Criterion], limit: int, offset: int,
-             in_order: bool = False) -> SqlFragment:
-    """The keys of one page of results, newest first (the filters are applied here)."""
+             partition_key: int, in_order: bool = False) -> SqlFragment:
+    """The keys of one page of results in the partition ``partition_key``, newest first
+    (the filters are applied here). A search never crosses partitions."""
     order = f"{_ALIAS[level]}.{_KEY[level]}"
-    clauses, params = [], []
+    # Unary plus: the partition is never the index to search by (SQLite would take the
+    # (partition_key, study_uid) index for it and sort the whole partition); the filters'
+    # indexes, or the walk in key order, find the page as before partitions.
+    clauses: list[str] = ["+st.partition_key = ?"]
+    params: list[Any] = [partition_key]
     for criterion in criteria:
         sql, values = criterion_sql(criterion)
         clauses.append(f"({sql})")
         params += values
     sql = f"SELECT {order} {(_FROM_IN_ORDER if in_order else _FROM)[level]}"
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
+    sql += " WHERE " + " AND ".join(clauses)
     sql += f" ORDER BY {order} DESC LIMIT ? OFFSET ?"
     return sql, params + [limit, offset]
 
 
 def find_page(conn: sqlite3.Connection, level: Level, criteria: Sequence[Criterion],
-              limit: int, offset: int) -> list[int]:
+              limit: int, offset: int, *, partition_key: int = DEFAULT_PARTITION_KEY
+              ) -> list[int]:
     """The page's keys: by SQLite's plan if it is quick, else by a walk in key order."""
-    sql, params = page_sql(level, criteria, limit, offset)
+    sql, params = page_sql(level, criteria, limit, offset, partition_key)
     deadline = time.perf_counter() + PLANNER_BUDGET_SECONDS
     conn.set_progress_handler(lambda: time.perf_counter() > deadline, PROGRESS_STEPS)
     try:
@@ -224,7 +230,7 @@ def find_page(conn: sqlite3.Connection, level: Level, criteria: Sequence[Criteri
             raise
     finally:
         conn.set_progress_handler(None, 0)
-    sql, params = page_sql(level, criteria, limit, offset, in_order=True)
+    sql, params = page_sql(level, criteria, limit, offset, partition_key, in_order=True)
     return [row[0] for row in conn.execute(sql, params)]
 
 

@@ -8,16 +8,34 @@ from dicom_emulator.components import Components
 from dicom_emulator.dicom.validation import check_path_uid
 from dicom_emulator.errors import NotAcceptableError
 from dicom_emulator.storage.index import InstanceUids
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 from dicom_emulator.web.media import DICOM_JSON, parse_accept
 from dicom_emulator.web.versions import api_prefix, api_version
 
-__all__ = ["api_version", "base_url", "components", "optional_path_uids", "path_uids",
-           "require_dicom_json_accept"]
+__all__ = ["api_version", "base_url", "components", "optional_path_uids", "partition_key",
+           "path_uids", "require_dicom_json_accept", "use_partition"]
+
+_PARTITION_KEY, _PARTITION_PATH = "dicom.partition_key", "dicom.partition_path"
+
+
+def use_partition(request: Request, key: int, name: str) -> None:
+    """Make the request one in partition ``key``, named ``name`` in its path (the data
+    partitions filter calls this before the handler runs)."""
+    request.scope[_PARTITION_KEY] = key
+    request.scope[_PARTITION_PATH] = f"/partitions/{name}"
+
+
+def partition_key(request: Request) -> int:
+    """The key of the partition the request is in: what every service and storage call
+    of a partitioned route family takes (the default partition's unless its path named
+    another)."""
+    return int(request.scope.get(_PARTITION_KEY, DEFAULT_PARTITION_KEY))
 
 
 def base_url(request: Request) -> str:
-    """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``: the
-    base of every URL the service returns (``web.urls``).
+    """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``, or of
+    the partition the request is in (``…/v2/partitions/p1``): the base of every URL the
+    service returns (``web.urls``).
 
     Learn, "URL manipulation" (dicom-proxy-url-support, 2024): ``X-Forwarded-Host``
     replaces the host, ``X-Forwarded-Prefix`` replaces the path part that names the
@@ -35,7 +53,7 @@ def base_url(request: Request) -> str:
     forwarded_host = _forwarded(request, "x-forwarded-host")
     if forwarded_host is not None:
         netloc = forwarded_host
-    path = "/" + api_prefix(request)
+    path = "/" + api_prefix(request) + request.scope.get(_PARTITION_PATH, "")
     forwarded_prefix = _forwarded(request, "x-forwarded-prefix")
     if forwarded_prefix is not None:
         path = "/" + forwarded_prefix.strip("/") if forwarded_prefix.strip("/") else ""

@@ -154,9 +154,12 @@ def ensure_emulator(settings: Settings, timeout: float = 60.0) -> str:
     with log_path.open("ab") as log:
         # Detached (helpers._platform): a kernel interrupt or restart, or closing the
         # terminal, must not stop the service the other notebooks are using.
+        command = [sys.executable, "-m", "dicom_emulator", "serve", "--host", HOST,
+                   "--port", str(settings.emulator_port), "--data-dir", str(data_dir)]
+        if settings.emulator_data_partitions:  # chosen when the service is created
+            command.append("--data-partitions")
         process = subprocess.Popen(
-            [sys.executable, "-m", "dicom_emulator", "serve", "--host", HOST,
-             "--port", str(settings.emulator_port), "--data-dir", str(data_dir)],
+            command,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
             **detached_popen_kwargs(),
         )

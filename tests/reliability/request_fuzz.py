@@ -82,6 +82,7 @@ def run(root: Path, seed: int, count: int) -> tuple[Tally, list[str]]:
     """Send ``count`` hostile requests to an app on ``root/emulator``; returns the tally and
     what was read or written outside the data dir."""
     data_dir = root / "emulator"
+    root.mkdir(parents=True, exist_ok=True)
     (root / "canary.txt").write_text(CANARY)
     settings = EmulatorSettings(data_dir=data_dir, auth=False)
     tally, leaks = Tally(), []

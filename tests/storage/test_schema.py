@@ -121,15 +121,22 @@ TABLES = ("study", "series", "instance", "changefeed")
 
 
 def _old_data_dir(path: Path, *scripts: str) -> dict[str, list[tuple[object, ...]]]:
-    """An index file made by running ``scripts`` (no version stamp); returns its rows."""
+    """An index file made by running ``scripts`` (no version stamp); returns the query of
+    each table's columns and its rows (later migrations add columns, never drop one)."""
     conn = sqlite3.connect(path)
     try:
         for script in scripts:
             conn.executescript(script)
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in TABLES}
+        queries = {t: _select_columns(conn, t) for t in TABLES}
+        return {q: conn.execute(q).fetchall() for q in queries.values()}
     finally:
         conn.close()
+
+
+def _select_columns(conn: sqlite3.Connection, table: str) -> str:
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+    return f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1"
 
 
 def _fuzzy(index: Index, column: str, *words: str) -> list[int]:
@@ -184,8 +191,8 @@ def test_an_old_data_dir_is_upgraded_and_keeps_its_rows(tmp_path: Path,
 
     index = Index(path)
     assert schema_version(index.reader()) == LATEST_VERSION
-    for table, old in before.items():
-        assert rows(index, f"SELECT * FROM {table} ORDER BY 1") == old
+    for query, old in before.items():
+        assert rows(index, query) == old
     # The studies stored before the full-text index existed are found by fuzzy matching.
     assert _fuzzy(index, "patient_name", "doe") == [2, 1]
     assert _fuzzy(index, "patient_name", "ric") == [3]
@@ -216,8 +223,8 @@ def test_the_data_dir_the_kit_made_before_versioning_is_stamped(tmp_path: Path) 
 
     index = Index(path)
     assert schema_version(index.reader()) == LATEST_VERSION
-    for table, old in before.items():
-        assert rows(index, f"SELECT * FROM {table} ORDER BY 1") == old
+    for query, old in before.items():
+        assert rows(index, query) == old
     assert _fuzzy(index, "patient_name", "doe") == [2, 1]
     index.close()
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dicom_emulator.features.partitions import DEFAULT_PARTITION
 from dicom_emulator.storage.changefeed import ChangeFeedRow
 
 
@@ -37,7 +36,7 @@ def entry_json(row: ChangeFeedRow) -> str:
     """One entry as the service serializes it (nulls omitted, metadata embedded as stored)."""
     entry: dict[str, Any] = {
         "sequence": row.sequence,
-        "partitionName": DEFAULT_PARTITION,
+        "partitionName": row.partition_name,
         "studyInstanceUid": row.study_uid,
         "seriesInstanceUid": row.series_uid,
         "sopInstanceUid": row.sop_uid,

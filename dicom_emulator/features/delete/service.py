@@ -11,10 +11,13 @@ from __future__ import annotations
 from dicom_emulator.errors import DataStoreError, not_found
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index, InstanceUids
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
 
-def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids) -> int:
-    """Delete what the UIDs name; returns how many instances went.
+def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids, *,
+                     partition_key: int = DEFAULT_PARTITION_KEY) -> int:
+    """Delete what the UIDs name in the partition ``partition_key``; returns how many
+    instances went.
 
     Raises
     ------
@@ -23,12 +26,12 @@ def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids) -> int:
     """
     study, series, sop = uids
     try:
-        gone = index.delete(study, series, sop)
+        gone = index.delete(study, series, sop, partition_key=partition_key)
     except DataStoreError:
         # A full disk: a delete is how space comes back, so it may use the reserve.
         if not index.release_reserve():
             raise
-        gone = index.delete(study, series, sop)
+        gone = index.delete(study, series, sop, partition_key=partition_key)
     if not gone:
         raise not_found(series, sop)
     for instance in gone:

@@ -18,7 +18,6 @@ from dicom_emulator.errors import (
     ServiceUnavailableError,
 )
 from dicom_emulator.features.extended_query_tags.reindex import Reindexer
-from dicom_emulator.features.partitions import DEFAULT_PARTITION
 from dicom_emulator.storage.extended_query_tags import (
     ActiveOperationError,
     ExtendedQueryTagStore,
@@ -58,7 +57,7 @@ def tag_json(tag: StoredTag, base: str) -> dict[str, Any]:
 def error_json(error: TagError) -> dict[str, Any]:
     """``ExtendedQueryTagError``: the message comes from the stored error code."""
     return {
-        "partitionName": DEFAULT_PARTITION,
+        "partitionName": error.partition_name,
         "studyInstanceUid": error.study_uid,
         "seriesInstanceUid": error.series_uid,
         "sopInstanceUid": error.sop_uid,

@@ -1,4 +1,6 @@
-"""Data partitions. Until the service is created with partitions, all data is in the
-default partition, whose name every change-feed entry and tag error carries."""
+"""Data partitions: one service, several isolated sets of data (``features/partitions``).
 
-DEFAULT_PARTITION = "Microsoft.Default"
+``service.py`` holds the rules (the setting, names, finding a partition) and
+``endpoint.py`` applies them to requests: ``GET /partitions`` and the filter every
+partitioned route family goes through (``routes.PARTITIONED_FAMILIES``).
+"""

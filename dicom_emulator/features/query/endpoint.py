@@ -12,6 +12,7 @@ from dicom_emulator.web.request import (
     api_version,
     components,
     optional_path_uids,
+    partition_key,
     require_dicom_json_accept,
 )
 from dicom_emulator.web.responses import DicomJSONResponse
@@ -28,10 +29,12 @@ async def _search(request: Request, resource: QueryResource) -> Response:
     study, series, _ = optional_path_uids(request)
     app = components(request)
     api = api_version(request)
+    key = partition_key(request)
 
     def run() -> SearchResult:
         # The extended query tags are read here too: both read the index, off the loop.
-        return search(app.index, params, resource, study, series, api, app.query_attributes())
+        return search(app.index, params, resource, study, series, api, app.query_attributes(),
+                      partition_key=key)
 
     result = await run_in_threadpool(run)
     headers = ({ERRONEOUS_ATTRIBUTES_HEADER: ",".join(result.erroneous)}

@@ -28,6 +28,7 @@ from dicom_emulator.dicom.tags import tag_hex
 from dicom_emulator.features.query.attributes import QueryAttribute
 from dicom_emulator.features.query.parser import Query, QueryResource, parse_query
 from dicom_emulator.storage.index import Index
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 from dicom_emulator.storage.search import ValuesPlan, find_page, read_values
 
 __all__ = ["Projection", "SearchResult", "projection", "search", "search_index"]
@@ -128,12 +129,15 @@ def _dataset(row: tuple[Any, ...], plan: Projection) -> DicomJson:
     return dict(sorted({**stored, **computed}.items()))
 
 
-def search_index(index: Index, query: Query, api: int) -> list[DicomJson]:
-    """Run ``query`` on the index; the datasets of one page, newest first."""
+def search_index(index: Index, query: Query, api: int,
+                 partition_key: int = DEFAULT_PARTITION_KEY) -> list[DicomJson]:
+    """Run ``query`` on the partition ``partition_key`` of the index; the datasets of one
+    page, newest first."""
     conn = index.reader()
     level = query.resource.result_level
     criteria = [f.criterion() for f in query.filters]
-    keys = find_page(conn, level, criteria, query.limit, query.offset)
+    keys = find_page(conn, level, criteria, query.limit, query.offset,
+                     partition_key=partition_key)
     if not keys:
         return []
     plan = projection(query, api)
@@ -149,7 +153,8 @@ class SearchResult:
 
 def search(index: Index, params: Iterable[tuple[str, str]], resource: QueryResource,
            study_uid: str | None, series_uid: str | None, api: int,
-           extra: Iterable[QueryAttribute]) -> SearchResult:
+           extra: Iterable[QueryAttribute], *,
+           partition_key: int = DEFAULT_PARTITION_KEY) -> SearchResult:
     """Parse and run a QIDO request (blocking: call it from a worker thread).
 
     Raises
@@ -159,4 +164,4 @@ def search(index: Index, params: Iterable[tuple[str, str]], resource: QueryResou
     """
     query = parse_query(params, resource, study_uid=study_uid, series_uid=series_uid,
                         extra=extra)
-    return SearchResult(search_index(index, query, api), query.erroneous)
+    return SearchResult(search_index(index, query, api, partition_key), query.erroneous)

@@ -30,7 +30,12 @@ from dicom_emulator.web.media import (
     multipart_content_type,
     new_boundary,
 )
-from dicom_emulator.web.request import components, path_uids, require_dicom_json_accept
+from dicom_emulator.web.request import (
+    components,
+    partition_key,
+    path_uids,
+    require_dicom_json_accept,
+)
 from dicom_emulator.web.responses import MultipartRelatedResponse, RawDicomJSONResponse
 
 INVALID_FRAMES = (
@@ -63,7 +68,8 @@ async def retrieve_instances(request: Request) -> Response:
     resource = (Resource.INSTANCE if uids[2] else Resource.SERIES if uids[1]
                 else Resource.STUDY)
     negotiated = negotiate(resource, _accept(request))
-    parts = await run_in_threadpool(components(request).retrieve.instances, uids, negotiated)
+    parts = await run_in_threadpool(components(request).retrieve.instances, uids, negotiated,
+                                    partition_key=partition_key(request))
     if isinstance(parts, list) and all(p.whole for p in parts):
         return _small_response(parts, negotiated.multipart)
     if negotiated.multipart:
@@ -93,7 +99,8 @@ async def retrieve_metadata(request: Request) -> Response:
     require_dicom_json_accept(request)
     uids = path_uids(request)
     etag, items = await run_in_threadpool(
-        components(request).retrieve.metadata, uids, request.headers.get("if-none-match"))
+        components(request).retrieve.metadata, uids, request.headers.get("if-none-match"),
+        partition_key=partition_key(request))
     if items is None:
         return Response(status_code=304)
     return RawDicomJSONResponse(items, headers={"ETag": etag})
@@ -130,7 +137,7 @@ async def retrieve_frames(request: Request) -> Response:
         raise BadRequestError(SINGLE_PART_ONE_FRAME)
     frames, syntax = await run_in_threadpool(
         components(request).retrieve.frames, uids, [n - 1 for n in numbers],
-        negotiated.transfer_syntax)
+        negotiated.transfer_syntax, partition_key=partition_key(request))
     content_type = dicom_content_type(negotiated.media_type, syntax)
     if negotiated.multipart:
         # Streamed part by part: a repeated frame is sent again, never copied into one body.
@@ -172,5 +179,5 @@ async def retrieve_rendered(request: Request) -> Response:
         raise BadRequestError(INVALID_QUALITY)
     media_type = negotiate_rendered(_accept(request))
     image = await run_in_threadpool(components(request).retrieve.rendered, uids, number - 1,
-                                    media_type, quality)
+                                    media_type, quality, partition_key=partition_key(request))
     return Response(image, media_type=media_type)

@@ -27,6 +27,7 @@ from dicom_emulator.features.retrieve.transcode import (
 )
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index, InstanceUids, StoredInstance
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
 CHUNK_SIZE = 256 * 1024
 
@@ -95,16 +96,17 @@ class RetrieveService:
         self.tmp_dir = tmp_dir
         self.max_transcode_bytes = max_transcode_bytes
 
-    def _found(self, uids: InstanceUids) -> list[StoredInstance]:
+    def _found(self, uids: InstanceUids, partition_key: int) -> list[StoredInstance]:
         study, series, sop = uids
-        instances = self.index.find_instances(study, series, sop)
+        instances = self.index.find_instances(study, series, sop, partition_key=partition_key)
         if not instances:
             raise not_found(series, sop)
         return instances
 
-    def _read(self, uids: InstanceUids, read: Callable[[StoredInstance, Path], T]) -> T:
+    def _read(self, uids: InstanceUids, partition_key: int,
+              read: Callable[[StoredInstance, Path], T]) -> T:
         """``read`` the first matching instance's file; 404 if it was deleted meanwhile."""
-        instance = self._found(uids)[0]
+        instance = self._found(uids, partition_key)[0]
         try:
             return read(instance, self.blobs.path(instance.blob))
         except FileNotFoundError as exc:  # deleted between the index read and the open
@@ -145,7 +147,10 @@ class RetrieveService:
         content_type = dicom_content_type(negotiated.media_type, negotiated.transfer_syntax)
         return StoredPart(content_type, out, size).prefetch()
 
-    def instances(self, uids: InstanceUids, negotiated: Negotiated) -> Iterable[StoredPart]:
+    # Each read is of the instances of one partition, by its key (``partition_key``).
+
+    def instances(self, uids: InstanceUids, negotiated: Negotiated, *,
+                  partition_key: int = DEFAULT_PARTITION_KEY) -> Iterable[StoredPart]:
         """The parts of a study, series or instance retrieve; a list when already read.
 
         Raises
@@ -155,7 +160,7 @@ class RetrieveService:
         NotAcceptableError
             A transcoding was asked for several instances, or cannot be done.
         """
-        instances = self._found(uids)
+        instances = self._found(uids, partition_key)
         if len(instances) > 1:
             if not negotiated.original:
                 raise NotAcceptableError(MULTI_INSTANCE_TRANSCODING.format(
@@ -168,31 +173,32 @@ class RetrieveService:
             content_type = dicom_content_type(negotiated.media_type, instance.transfer_syntax)
             return [self._open(instance, content_type).prefetch()]
 
-        return self._read(uids, read)
+        return self._read(uids, partition_key, read)
 
     # -- metadata --------------------------------------------------------------------------
 
-    def metadata(self, uids: InstanceUids,
-                 if_none_match: str | None) -> tuple[str, list[str] | None]:
+    def metadata(self, uids: InstanceUids, if_none_match: str | None, *,
+                 partition_key: int = DEFAULT_PARTITION_KEY) -> tuple[str, list[str] | None]:
         """The ETag and the stored DICOM JSON texts (None when ``if_none_match`` matches)."""
         study, series, sop = uids
-        instances = self._found(uids)
+        instances = self._found(uids, partition_key)
         # ETagGenerator: the highest watermark, plus the instance count above instance level.
         watermark = max(i.instance_key for i in instances)
         etag = str(watermark) if sop is not None else f"{watermark}-{len(instances)}"
         if if_none_match and if_none_match.lower() == etag.lower():
             return etag, None
-        return etag, self.index.metadata(study, series, sop)
+        return etag, self.index.metadata(study, series, sop, partition_key=partition_key)
 
     # -- frames and rendered ---------------------------------------------------------------
 
-    def frames(self, uids: InstanceUids, indices: list[int],
-               transfer_syntax: str) -> tuple[list[bytes], str]:
+    def frames(self, uids: InstanceUids, indices: list[int], transfer_syntax: str, *,
+               partition_key: int = DEFAULT_PARTITION_KEY) -> tuple[list[bytes], str]:
         """The frames ``indices`` (0-based) and the transfer syntax they are in."""
-        return self._read(uids, lambda instance, path: get_frames(
+        return self._read(uids, partition_key, lambda instance, path: get_frames(
             path, instance.size, indices, transfer_syntax, self.max_transcode_bytes))
 
-    def rendered(self, uids: InstanceUids, index: int, media_type: str, quality: int) -> bytes:
+    def rendered(self, uids: InstanceUids, index: int, media_type: str, quality: int, *,
+                 partition_key: int = DEFAULT_PARTITION_KEY) -> bytes:
         """Frame ``index`` (0-based) as a JPEG or PNG image."""
-        return self._read(uids, lambda instance, path: render_frame(
+        return self._read(uids, partition_key, lambda instance, path: render_frame(
             path, instance.size, index, media_type, quality, self.max_transcode_bytes))

@@ -27,6 +27,7 @@ from dicom_emulator.web.request import (
     base_url,
     components,
     optional_path_uids,
+    partition_key,
     require_dicom_json_accept,
 )
 from dicom_emulator.web.responses import DicomJSONResponse
@@ -73,7 +74,8 @@ async def _store(request: Request, replace: bool) -> Response:
         return Response(status_code=204)
     api = api_version(request)
     try:
-        outcomes = await run_in_threadpool(app.store.store, parts, study_uid, api, replace)
+        outcomes = await run_in_threadpool(app.store.store, parts, study_uid, api, replace,
+                                           partition_key=partition_key(request))
     finally:
         discard_parts(parts)  # stored parts were renamed away; the rest are removed here
     headers = {}

@@ -39,6 +39,7 @@ from dicom_emulator.features.store.rules import (
 )
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index, NewInstance
+from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class Outcome:
     report_attributes: bool = False
 
 
-Key = tuple[str, str, str]
+Key = tuple[int, str, str, str]  # the partition's key and the instance's UIDs
 
 
 class StoreHook(Protocol):
@@ -100,14 +101,17 @@ class StoreService:
         self._pending_lock = threading.Lock()
 
     def store(self, parts: list[ReceivedPart], study_uid: str | None, api: int,
-              replace: bool = False) -> list[Outcome]:
-        """Store the parts in order; ``replace`` is an upsert (``PUT``)."""
+              replace: bool = False, *,
+              partition_key: int = DEFAULT_PARTITION_KEY) -> list[Outcome]:
+        """Store the parts in order in the partition ``partition_key``; ``replace`` is an
+        upsert (``PUT``)."""
         outcomes: list[Outcome] = []
         records: list[tuple[NewInstance, Outcome]] = []
         mine: set[Key] = set()  # the keys this request holds in ``_pending``
         try:
             for part in parts:
-                outcome, record = self._prepare(part.path, study_uid, api, replace, mine)
+                outcome, record = self._prepare(part.path, study_uid, api, replace, mine,
+                                                partition_key)
                 outcomes.append(outcome)
                 if record is not None:
                     records.append((record, outcome))
@@ -117,7 +121,8 @@ class StoreService:
                 self.blobs.remove(record.blob)
             raise
         try:
-            results = self.index.add_instances([r for r, _ in records], replace=replace)
+            results = self.index.add_instances([r for r, _ in records], replace=replace,
+                                               partition_key=partition_key)
         except DataStoreError:
             # The index could not be written (a full disk): what the service's StoreService
             # answers any storage failure of an instance with, 272; their files go.
@@ -146,7 +151,7 @@ class StoreService:
             self._pending -= keys
 
     def _prepare(self, path: Path, study_uid: str | None, api: int, replace: bool,
-                 mine: set[Key]) -> tuple[Outcome, NewInstance | None]:
+                 mine: set[Key], partition_key: int) -> tuple[Outcome, NewInstance | None]:
         outcome = Outcome()
         try:
             candidate, has_preamble = self._read_and_validate(path, study_uid, api, outcome)
@@ -157,12 +162,12 @@ class StoreService:
             return outcome, None
         if candidate is None:
             return outcome, None
-        key: Key = (candidate.study_uid, candidate.series_uid, candidate.sop_uid)
+        key: Key = (partition_key, candidate.study_uid, candidate.series_uid, candidate.sop_uid)
         if key in mine:
             if not replace:  # parts go one after another: the first is stored by now
                 outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
                 return outcome, None
-        elif not replace and self.index.instance_exists(*key):
+        elif not replace and self.index.instance_exists(*key[1:], partition_key=partition_key):
             outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
             return outcome, None
         else:
