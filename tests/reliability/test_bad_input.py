@@ -101,3 +101,17 @@ def test_a_part_without_its_closing_boundary_is_dropped_as_the_service_drops_it(
         "Accept": DICOM_JSON, "Content-Type": f'multipart/related; type="{DICOM}"; boundary=XYZ'})
     assert response.status_code == 204
     assert http.get("/v2/instances", headers={"Accept": DICOM_JSON}).status_code == 204
+
+
+def test_part_headers_past_multipart_reader_s_limits_are_its_400(http: TestClient) -> None:
+    headers = {"Accept": DICOM_JSON,
+               "Content-Type": f'multipart/related; type="{DICOM}"; boundary=XYZ'}
+    long_line = (b"--XYZ\r\nContent-Type: application/dicom\r\nX-Pad: " + b"a" * 20_000
+                 + b"\r\n\r\n\r\n--XYZ--\r\n")
+    many = (b"--XYZ\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(17))
+            + b"\r\n\r\n--XYZ--\r\n")
+    first = http.post("/v2/studies", content=long_line, headers=headers)
+    second = http.post("/v2/studies", content=many, headers=headers)
+    # The Content-Type line took 33 bytes of the 16,384 (its CRLF included).
+    assert (first.status_code, first.text) == (400, "Line length limit 16351 exceeded.")
+    assert (second.status_code, second.text) == (400, "Multipart headers count limit 16 exceeded.")
