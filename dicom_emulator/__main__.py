@@ -14,6 +14,7 @@ from types import FrameType
 
 from dicom_emulator.identity.cli import add_identity_commands
 from dicom_emulator.settings import DEFAULT_DATA_DIR, EmulatorSettings
+from dicom_emulator.web.cors_policy import CorsPolicy, CorsSettingError
 
 log = logging.getLogger("dicom_emulator")
 
@@ -46,13 +47,34 @@ def _parser() -> argparse.ArgumentParser:
                        default=None,
                        help="create the service with data partitions (default: as the data "
                             "dir was last served; off for a new one)")
+    cors = serve.add_argument_group(
+        "CORS", "the service's CORS setting (default: no origin allowed), as on Azure")
+    cors.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
+                      help="allowed origin, repeatable ('*' for any)")
+    cors.add_argument("--cors-header", action="append", default=None, metavar="HEADER",
+                      help="allowed request header, repeatable ('*' for any)")
+    cors.add_argument("--cors-method", action="append", default=None, metavar="METHOD",
+                      help="allowed method, repeatable ('*' for any)")
+    cors.add_argument("--cors-max-age", type=int, default=None, metavar="SECONDS")
+    cors.add_argument("--cors-allow-credentials", action="store_true", default=None)
     serve.set_defaults(func=_serve)
     add_identity_commands(commands)
     return parser
 
 
-def _serve(args: argparse.Namespace) -> int:
-    settings = EmulatorSettings.from_env(
+def _cors(args: argparse.Namespace) -> CorsPolicy | None:
+    """The CORS flags' policy; None when no flag was given (then the environment's)."""
+    flags = (args.cors_origin, args.cors_header, args.cors_method, args.cors_max_age,
+             args.cors_allow_credentials)
+    if all(flag is None for flag in flags):
+        return None
+    return CorsPolicy.from_lists(args.cors_origin or (), args.cors_header or (),
+                                 args.cors_method or (), args.cors_max_age,
+                                 bool(args.cors_allow_credentials))
+
+
+def _settings(args: argparse.Namespace) -> EmulatorSettings:
+    return EmulatorSettings.from_env(
         data_dir=args.serve_data_dir or args.data_dir,
         host=args.host,
         port=args.port,
@@ -60,7 +82,16 @@ def _serve(args: argparse.Namespace) -> int:
         token_lifetime=args.token_lifetime,
         https_port=args.https_port,
         data_partitions=args.data_partitions,
+        cors=_cors(args),
     )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args)
+    except CorsSettingError as error:  # a setting the service would refuse: say why
+        log.error("%s", error)
+        return 2
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
     refusal = remote_binding_refusal(settings.host, settings.auth, args.allow_remote, args.force)

@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from dicom_emulator.components import build_components
 from dicom_emulator.errors import DicomServiceError
 from dicom_emulator.identity.admin import admin_routes
+from dicom_emulator.identity.cors import cors_middleware
 from dicom_emulator.identity.enforcement import AuthEnforcement
 from dicom_emulator.identity.errors import EntraError, entra_error_response
 from dicom_emulator.identity.routes import identity_routes
@@ -41,10 +42,13 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
 
     app = Starlette(
         routes=openapi_routes() + all_routes() + identity_routes() + admin_routes(),
-        # Auth off: no auth middleware, so nothing on the request path costs a thing.
-        middleware=[Middleware(AccessLog), Middleware(RequestLimits)] + (
-            [Middleware(AuthEnforcement, identity=components.identity,
-                        deferred=partitioned_families())] if settings.auth else []),
+        # The log and Kestrel's limits first; CORS next, as the service's UseCors comes
+        # before authentication; auth off: no auth middleware at all.
+        middleware=[Middleware(AccessLog), Middleware(RequestLimits)]
+        + cors_middleware(settings.cors)
+        + ([Middleware(AuthEnforcement, identity=components.identity,
+                       deferred=partitioned_families())]
+           if settings.auth else []),
         exception_handlers={DicomServiceError: dicom_error_response,
                             EntraError: entra_error_response,
                             HTTPException: http_error_response},

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dicom_emulator.web.cors_policy import CorsPolicy
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_DATA_DIR = ".dicom-emulator"
@@ -58,6 +60,8 @@ class EmulatorSettings:
         ``DICOM_EMULATOR_DATA_PARTITIONS=on|off``); None: as the data dir recorded when
         it was last served (off for a new one). Off is refused at start while a
         partition other than the default one exists.
+    cors : CorsPolicy
+        The service's CORS setting (default: no origin allowed); ``DICOM_EMULATOR_CORS_*``.
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -70,6 +74,7 @@ class EmulatorSettings:
     https_port: int | None = None
     idle_timeout: float = 30.0
     data_partitions: bool | None = None
+    cors: CorsPolicy = field(default_factory=CorsPolicy)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -85,6 +90,7 @@ class EmulatorSettings:
             "idle_timeout": float(_env("IDLE_TIMEOUT", "30")),
             "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
         }
+        values["cors"] = _cors_from_env()
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["data_dir"] = Path(str(values["data_dir"]))
         return cls(**values)  # type: ignore[arg-type]
@@ -100,3 +106,13 @@ class EmulatorSettings:
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+
+def _cors_from_env() -> CorsPolicy:
+    """``DICOM_EMULATOR_CORS_ORIGINS``/``_HEADERS``/``_METHODS`` (comma- or space-separated),
+    ``_MAX_AGE`` (seconds) and ``_ALLOW_CREDENTIALS`` (true/false): the portal's CORS blade."""
+    max_age = _env("CORS_MAX_AGE", "")
+    return CorsPolicy.from_lists(
+        [_env("CORS_ORIGINS", "")], [_env("CORS_HEADERS", "")], [_env("CORS_METHODS", "")],
+        int(max_age) if max_age else None,
+        _env("CORS_ALLOW_CREDENTIALS", "false").lower() in ("1", "true", "yes", "on"))

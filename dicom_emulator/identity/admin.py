@@ -25,6 +25,8 @@ from dicom_emulator.errors import BadRequestError
 from dicom_emulator.identity.azure_cli_output import (
     role_assignment_json,
     service_principal_json,
+    spa_json,
+    user_json,
 )
 from dicom_emulator.identity.directory import DirectoryError
 from dicom_emulator.identity.roles import UnknownRoleError
@@ -159,6 +161,29 @@ async def _delete_assignments(request: Request, identity: Identity) -> Response:
     return JSONResponse([role_assignment_json(a) for a in deleted])
 
 
+async def _add_user(request: Request, identity: Identity) -> Response:
+    body = await _body(request)
+    name, password = _text(body, "userPrincipalName"), _text(body, "password")
+    assert name is not None and password is not None
+    # Hashing the password takes tens of milliseconds: not on the event loop.
+    user = await run_in_threadpool(identity.accounts.add_user, name, password,
+                                   _text(body, "displayName", False), _text(body, "role", False))
+    return JSONResponse(user_json(user, identity.accounts.user_roles(user.object_id)),
+                        status_code=201)
+
+
+async def _add_spa(request: Request, identity: Identity) -> Response:
+    body = await _body(request)
+    name, uris = _text(body, "displayName"), body.get("redirectUris")
+    assert name is not None
+    if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
+        raise DirectoryError("'redirectUris' must be a list of strings.")
+    app = await run_in_threadpool(identity.accounts.add_spa, name, uris)
+    return JSONResponse(spa_json(app, identity.tenant_id,
+                                 identity.accounts.spa_redirect_uris(app.app_id)),
+                        status_code=201)
+
+
 def admin_routes() -> list[BaseRoute]:
     """``/admin/identity/...``: the command line's operations over HTTP, loopback only."""
     return [
@@ -170,4 +195,6 @@ def admin_routes() -> list[BaseRoute]:
         Route("/admin/identity/role-assignments", _admin(_list_assignments), methods=["GET"]),
         Route("/admin/identity/role-assignments", _admin(_delete_assignments),
               methods=["DELETE"]),
+        Route("/admin/identity/users", _admin(_add_user), methods=["POST"]),
+        Route("/admin/identity/spa-apps", _admin(_add_spa), methods=["POST"]),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from dicom_emulator.identity.directory import SUBSCRIPTION, RoleAssignment, ServicePrincipal
+from dicom_emulator.identity.users import UserAccount
 
 CREDENTIALS_WARNING = (
     "The output includes credentials that you must protect. Be sure that you do not include "
@@ -43,3 +44,16 @@ def role_assignment_json(assignment: RoleAssignment) -> dict[str, Any]:
         "scope": assignment.scope,
         "type": "Microsoft.Authorization/roleAssignments",
     }
+
+
+def user_json(user: UserAccount, roles: list[str]) -> dict[str, Any]:
+    """``az ad user create`` output (the fields the emulator has), with the user's roles."""
+    return {"displayName": user.display_name, "id": user.object_id,
+            "userPrincipalName": user.user_principal_name, "roles": roles}
+
+
+def spa_json(principal: ServicePrincipal, tenant_id: str, redirect_uris: list[str]
+             ) -> dict[str, Any]:
+    """``az ad app create --spa-redirect-uris`` output (the fields the emulator has)."""
+    return {"appId": principal.app_id, "displayName": principal.display_name,
+            "spa": {"redirectUris": redirect_uris}, "tenant": tenant_id}

@@ -7,6 +7,9 @@
 - ``role assignment create --assignee APPID --role "DICOM Data Owner" [--scope S]``
 - ``role assignment list [--assignee APPID] [--role R]``
 - ``role assignment delete --assignee APPID [--role R]``
+- ``identity add-user NAME --password P [--role R] [--display-name D]``: a user who signs
+  in on the sign-in page (``--password -`` reads it from standard input)
+- ``identity add-spa NAME --redirect-uri URL [...]``: a single-page app (a public client)
 
 They work on the data dir's directory directly, so they work with the emulator running
 or not; a running emulator sees the change on its next request.
@@ -23,9 +26,12 @@ from dicom_emulator.identity.azure_cli_output import (
     CREDENTIALS_WARNING,
     role_assignment_json,
     service_principal_json,
+    spa_json,
+    user_json,
 )
 from dicom_emulator.identity.directory import DIRECTORY_FILE, Directory, DirectoryError
 from dicom_emulator.identity.roles import UnknownRoleError, find_role
+from dicom_emulator.identity.users import Accounts
 from dicom_emulator.settings import EmulatorSettings
 
 
@@ -60,6 +66,25 @@ def add_identity_commands(commands: Any) -> None:
     delete.add_argument("--role", default=None)
     delete.add_argument("--scope", default=None, help="accepted for az compatibility")
     delete.set_defaults(func=_delete_assignments)
+
+
+    accounts = commands.add_parser(
+        "identity", help="users and single-page apps of the local identity service"
+    ).add_subparsers(dest="identity_command", required=True)
+    user = accounts.add_parser("add-user", help="add a user (or set an existing one's "
+                               "password) who signs in interactively")
+    user.add_argument("name", help="user principal name, e.g. viewer@contoso.onmicrosoft.com")
+    user.add_argument("--password", required=True, help="the password ('-': read a line "
+                      "from standard input)")
+    user.add_argument("--role", default=None, help='"DICOM Data Owner", "DICOM Data Reader"')
+    user.add_argument("--display-name", default=None)
+    user.set_defaults(func=_add_user)
+    spa = accounts.add_parser("add-spa", help="register a single-page app (or add redirect "
+                              "URIs to the app of this name)")
+    spa.add_argument("name", help="display name of the app")
+    spa.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris",
+                     help="exact redirect URI, e.g. http://localhost:8080/callback; repeatable")
+    spa.set_defaults(func=_add_spa)
 
 
 def _directory(args: argparse.Namespace) -> Directory:
@@ -118,4 +143,22 @@ def _delete_assignments(args: argparse.Namespace) -> int:
             raise DirectoryError("Please provide --assignee and/or --role.")
         if not directory.delete_role_assignments(args.assignee, args.role):
             print("No matched assignments were found to delete", file=sys.stderr)
+    return _run(args, action)
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\r\n") if args.password == "-" else args.password
+
+    def action(directory: Directory) -> None:
+        accounts = Accounts(directory)
+        user = accounts.add_user(args.name, password, args.display_name, args.role)
+        _print(user_json(user, accounts.user_roles(user.object_id)))
+    return _run(args, action)
+
+
+def _add_spa(args: argparse.Namespace) -> int:
+    def action(directory: Directory) -> None:
+        accounts = Accounts(directory)
+        app = accounts.add_spa(args.name, args.redirect_uris)
+        _print(spa_json(app, directory.tenant_id, accounts.spa_redirect_uris(app.app_id)))
     return _run(args, action)

@@ -53,6 +53,29 @@ CREATE TABLE IF NOT EXISTS role_assignment (
     created TEXT NOT NULL,
     UNIQUE (principal_id, role_id, scope)
 );
+-- Users who sign in interactively (identity.users), their roles, and the redirect URIs
+-- of single-page apps. The file has no schema version: tables are only ever added.
+CREATE TABLE IF NOT EXISTS user_account (
+    object_id TEXT PRIMARY KEY,
+    user_principal_name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    password_salt BLOB NOT NULL,
+    password_hash BLOB NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS user_role_assignment (
+    name TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES user_account(object_id),
+    role_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (user_id, role_id, scope)
+);
+CREATE TABLE IF NOT EXISTS spa_redirect_uri (
+    app_id TEXT NOT NULL REFERENCES service_principal(app_id),
+    uri TEXT NOT NULL,
+    PRIMARY KEY (app_id, uri)
+);
 """
 
 # scrypt at n=2**14 costs ~16 MB and tens of milliseconds: paid once per token request.
@@ -115,7 +138,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _hash(secret: str, salt: bytes) -> bytes:
+def hash_secret(secret: str, salt: bytes) -> bytes:
+    """The salted scrypt hash secrets and passwords are stored as."""
     return hashlib.scrypt(secret.encode("utf-8"), salt=salt, **_SCRYPT)
 
 
@@ -147,7 +171,7 @@ class Directory:
         self._conn.execute("PRAGMA busy_timeout=10000")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO tenant (singleton, id) VALUES (1, ?)",
                          (str(uuid.uuid4()),))
             self.tenant_id: str = conn.execute("SELECT id FROM tenant").fetchone()[0]
@@ -157,7 +181,7 @@ class Directory:
             self._conn.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; IMMEDIATE so two processes never both read-then-write."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -168,7 +192,7 @@ class Directory:
                 raise
             self._conn.execute("COMMIT")
 
-    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    def read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
@@ -189,8 +213,8 @@ class Directory:
             raise DirectoryError("The display name must not be empty.")
         secret = new_secret()
         salt = secrets.token_bytes(16)
-        digest = _hash(secret, salt)
-        with self._transaction() as conn:
+        digest = hash_secret(secret, salt)
+        with self.transaction() as conn:
             row = conn.execute(
                 f"SELECT {_PRINCIPAL_COLUMNS} FROM service_principal WHERE display_name = ?",
                 (display_name,)).fetchone()
@@ -211,12 +235,12 @@ class Directory:
     def find_principal(self, id_or_app_id: str) -> ServicePrincipal | None:
         """The service principal with this app id (client id) or object id."""
         key = id_or_app_id.strip().lower()
-        rows = self._read(f"SELECT {_PRINCIPAL_COLUMNS} FROM service_principal "
+        rows = self.read(f"SELECT {_PRINCIPAL_COLUMNS} FROM service_principal "
                           "WHERE app_id = ? OR object_id = ?", (key, key))
         return ServicePrincipal(*rows[0]) if rows else None  # type: ignore[arg-type]
 
     def list_principals(self) -> list[ServicePrincipal]:
-        rows = self._read(f"SELECT {_PRINCIPAL_COLUMNS} FROM service_principal ORDER BY created")
+        rows = self.read(f"SELECT {_PRINCIPAL_COLUMNS} FROM service_principal ORDER BY created")
         return [ServicePrincipal(*row) for row in rows]  # type: ignore[arg-type]
 
     def authenticate_client(self, app_id: str, secret: str) -> ServicePrincipal | None:
@@ -226,13 +250,13 @@ class Directory:
         :class:`InvalidSecretError` when it exists and the secret is wrong. Costs one
         scrypt hash, so call it from a worker thread in a server.
         """
-        rows = self._read(f"SELECT {_PRINCIPAL_COLUMNS}, secret_salt, secret_hash "
+        rows = self.read(f"SELECT {_PRINCIPAL_COLUMNS}, secret_salt, secret_hash "
                           "FROM service_principal WHERE app_id = ?", (app_id.strip().lower(),))
         if not rows:
             return None
         *columns, salt, digest = rows[0]
         assert isinstance(salt, bytes) and isinstance(digest, bytes)
-        if not hmac.compare_digest(_hash(secret, salt), digest):
+        if not hmac.compare_digest(hash_secret(secret, salt), digest):
             raise InvalidSecretError(app_id)
         return ServicePrincipal(*columns)  # type: ignore[arg-type]
 
@@ -253,7 +277,7 @@ class Directory:
                                     role=definition, scope=scope or DEFAULT_SCOPE,
                                     created=_now())
         try:
-            with self._transaction() as conn:
+            with self.transaction() as conn:
                 conn.execute("INSERT INTO role_assignment (name, principal_id, role_id, scope, "
                              "created) VALUES (?, ?, ?, ?, ?)",
                              (assignment.name, principal.object_id, definition.id,
@@ -266,7 +290,7 @@ class Directory:
                               role: str | None = None) -> list[RoleAssignment]:
         """Role assignments, optionally only those of one principal and/or one role."""
         where, params = self._filter(assignee, role)
-        rows = self._read(
+        rows = self.read(
             f"SELECT a.name, a.role_id, a.scope, a.created, p.object_id, p.app_id, "
             f"p.display_name, p.created FROM role_assignment a JOIN service_principal p "
             f"ON p.object_id = a.principal_id {where} ORDER BY a.created", params)
@@ -278,7 +302,7 @@ class Directory:
                                 role: str | None = None) -> list[RoleAssignment]:
         """Remove the matching role assignments; returns what was removed."""
         doomed = self.list_role_assignments(assignee, role)
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.executemany("DELETE FROM role_assignment WHERE name = ?",
                              [(a.name,) for a in doomed])
         return doomed
@@ -298,7 +322,8 @@ class Directory:
         return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
 
     def roles_of(self, object_id: str) -> list[RoleDefinition]:
-        """The roles held by the principal with this object id (the token's ``oid``)."""
-        rows = self._read("SELECT DISTINCT role_id FROM role_assignment WHERE principal_id = ?",
-                          (object_id,))
+        """The roles held by the app or user with this object id (the token's ``oid``)."""
+        rows = self.read("SELECT role_id FROM role_assignment WHERE principal_id = ? UNION "
+                         "SELECT role_id FROM user_role_assignment WHERE user_id = ?",
+                         (object_id, object_id))
         return [role_by_id(str(row[0])) for row in rows]

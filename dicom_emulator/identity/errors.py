@@ -25,14 +25,15 @@ class EntraError(Exception):
         self.status_code, self.error, self.code, self.message = status_code, error, code, message
 
 
-async def entra_error_response(request: Request, exc: Exception) -> Response:
-    """Starlette exception handler for :class:`EntraError`."""
-    assert isinstance(exc, EntraError)
+def error_fields(exc: EntraError, correlation_id: str | None = None) -> dict[str, object]:
+    """Entra's error fields (``error``, ``error_description`` with trace and correlation
+    ids, ``error_codes``…): the token endpoint's JSON body and the ``/authorize`` redirect's
+    query both carry them."""
     now = datetime.now(UTC)
     trace_id = str(uuid.uuid4())
-    correlation_id = request.headers.get("client-request-id") or str(uuid.uuid4())
+    correlation_id = correlation_id or str(uuid.uuid4())
     stamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
-    body = {
+    return {
         "error": exc.error,
         "error_description": (f"AADSTS{exc.code}: {exc.message}\r\nTrace ID: {trace_id}"
                               f"\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {stamp}"),
@@ -42,4 +43,10 @@ async def entra_error_response(request: Request, exc: Exception) -> Response:
         "correlation_id": correlation_id,
         "error_uri": f"https://login.microsoftonline.com/error?code={exc.code}",
     }
+
+
+async def entra_error_response(request: Request, exc: Exception) -> Response:
+    """Starlette exception handler for :class:`EntraError`."""
+    assert isinstance(exc, EntraError)
+    body = error_fields(exc, request.headers.get("client-request-id"))
     return JSONResponse(body, status_code=exc.status_code, headers=NO_STORE)

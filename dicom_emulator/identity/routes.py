@@ -1,6 +1,9 @@
-"""Microsoft Entra ID's endpoints, under the emulator's base URL, for client credentials.
+"""Microsoft Entra ID's endpoints, under the emulator's base URL.
 
 - ``POST /{tenant}/oauth2/v2.0/token`` with ``scope=https://dicom.healthcareapis.azure.com/.default``
+  (client credentials), or a signed-in user's code or refresh token (``identity.user_grants``)
+- ``GET /{tenant}/oauth2/v2.0/authorize``, ``POST /{tenant}/login`` and
+  ``GET /{tenant}/oauth2/v2.0/logout``: interactive sign-in (``identity.authorize``)
 - ``POST /{tenant}/oauth2/token`` (v1, as Postman collections use it) with ``resource=…``
 - ``GET /{tenant}/v2.0/.well-known/openid-configuration`` and the JWKS it points to
 
@@ -13,20 +16,21 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
-from urllib.parse import parse_qs, unquote_plus
+from urllib.parse import unquote_plus
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from dicom_emulator.identity.authorize import RESPONSE_MODES, authorize, sign_in, sign_out
 from dicom_emulator.identity.directory import InvalidSecretError
 from dicom_emulator.identity.errors import NO_STORE, EntraError
-from dicom_emulator.identity.service import Identity
+from dicom_emulator.identity.form_body import read_form
+from dicom_emulator.identity.tenant import check_tenant
 from dicom_emulator.identity.tokens import AUDIENCE
-from dicom_emulator.web.request import components
-
-MAX_FORM_BYTES = 64 * 1024
+from dicom_emulator.identity.user_grants import DELEGATED_GRANTS, redeem
+from dicom_emulator.identity.user_tokens import v2_issuer
 
 
 def _missing(parameter: str) -> EntraError:
@@ -35,34 +39,6 @@ def _missing(parameter: str) -> EntraError:
                           "following parameter: 'client_assertion' or 'client_secret'.")
     return EntraError(400, "invalid_request", 900144,
                       f"The request body must contain the following parameter: '{parameter}'.")
-
-
-def _check_tenant(request: Request) -> Identity:
-    identity = components(request).identity
-    tenant = request.path_params["tenant"]
-    if tenant.lower() != identity.tenant_id:
-        raise EntraError(400, "invalid_request", 90002,
-                         f"Tenant '{tenant}' not found. Check to make sure you have the correct "
-                         "tenant ID and are signing into the correct cloud.")
-    return identity
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """The urlencoded body (anything else reads as empty, as Entra ID treats it)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise EntraError(400, "invalid_request", 900144, "The request body is too large.")
-    if content_type != "application/x-www-form-urlencoded":
-        return {}
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise EntraError(400, "invalid_request", 900144,
-                         "The request body is not valid form data.") from error
-    return {name: values[0] for name, values in fields.items()}
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -89,18 +65,21 @@ def _resource_of_scope(scope: str) -> str:
 
 
 async def _issue(request: Request, version: int) -> Response:
-    identity = _check_tenant(request)
-    form = await _form(request)
+    identity = check_tenant(request)
+    form = await read_form(request)
     basic = _basic_credentials(request)
     client_id = form.get("client_id") or (basic[0] if basic else "")
     secret = form.get("client_secret") or (basic[1] if basic else "")
     grant_type = form.get("grant_type", "")
     if not grant_type:
         raise _missing("grant_type")
+    if grant_type in DELEGATED_GRANTS and version == 2:
+        return redeem(request, identity, form)  # a signed-in user's (identity.user_grants)
     if grant_type != "client_credentials":
         raise EntraError(400, "unsupported_grant_type", 70003,
                          f"The app requested an unsupported grant type '{grant_type}'. The "
-                         "local identity service supports client_credentials only.")
+                         "local identity service supports client_credentials, and "
+                         "authorization_code and refresh_token at the v2.0 endpoint.")
     if not client_id:
         raise _missing("client_id")
     if version == 2:
@@ -156,27 +135,35 @@ async def token_v1(request: Request) -> Response:
 
 async def openid_configuration(request: Request) -> Response:
     """OIDC discovery, enough for MSAL and for JWKS-based token validators."""
-    identity = _check_tenant(request)
-    root = f"{request.url.scheme}://{request.url.netloc}/{identity.tenant_id}"
+    identity = check_tenant(request)
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    root = f"{origin}/{identity.tenant_id}"
     return JSONResponse({
-        "issuer": identity.issuer,
+        # The v2 issuer, which ID tokens carry; access tokens for the DICOM service are v1
+        # tokens with the sts.windows.net issuer, as Entra's are.
+        "issuer": v2_issuer(origin, identity.tenant_id),
         "token_endpoint": f"{root}/oauth2/v2.0/token",
-        # Listed because MSAL requires it; the emulator has no interactive sign-in.
         "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+        "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
         "jwks_uri": f"{root}/discovery/v2.0/keys",
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-        "grant_types_supported": ["client_credentials"],
-        "response_types_supported": ["token"],
+        "grant_types_supported": ["client_credentials", *DELEGATED_GRANTS],
+        "response_types_supported": ["code"],
+        "response_modes_supported": list(RESPONSE_MODES),
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": [f"{AUDIENCE}/.default"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access",
+                             f"{AUDIENCE}/.default"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "nonce", "oid",
+                             "preferred_username", "tid", "ver"],
+        "http_logout_supported": True,
         "tenant_region_scope": None,
         "cloud_instance_name": "dicom-emulator",
     })
 
 
 async def jwks(request: Request) -> Response:
-    identity = _check_tenant(request)
+    identity = check_tenant(request)
     return JSONResponse(identity.signing_key.jwks())
 
 
@@ -189,4 +176,7 @@ def identity_routes() -> list[BaseRoute]:
               methods=["GET"]),
         Route("/{tenant}/discovery/v2.0/keys", jwks, methods=["GET"]),
         Route("/{tenant}/discovery/keys", jwks, methods=["GET"]),
+        Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
+        Route("/{tenant}/login", sign_in, methods=["POST"]),
+        Route("/{tenant}/oauth2/v2.0/logout", sign_out, methods=["GET"]),
     ]

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dicom_emulator.identity.directory import DIRECTORY_FILE, Directory, ServicePrincipal
+from dicom_emulator.identity.grants import Grants
 from dicom_emulator.identity.keys import SigningKey, load_or_create_signing_key
 from dicom_emulator.identity.tokens import (
     Caller,
@@ -16,6 +17,7 @@ from dicom_emulator.identity.tokens import (
     issuer_for,
     verify_token,
 )
+from dicom_emulator.identity.users import Accounts
 
 # Distinct valid tokens remembered at once; a workshop has a few callers.
 _VERIFIED_CACHE_SIZE = 1024
@@ -39,6 +41,8 @@ class Identity:
         self.data_dir = data_dir
         self.token_lifetime = token_lifetime
         self.directory = Directory(data_dir / DIRECTORY_FILE)
+        self.accounts = Accounts(self.directory)  # users and single-page apps
+        self.grants = Grants()  # sign-ins in progress, codes, refresh tokens (in memory)
         self._key_lock = threading.Lock()
         self._verified: dict[str, Caller] = {}
         # Set when ``serve --https-port`` serves HTTPS too (see identity.tls).

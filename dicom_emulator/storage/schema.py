@@ -297,6 +297,15 @@ JOIN series se ON se.series_key = i.series_key
 JOIN study st ON st.study_key = i.study_key;
 """
 
+# -- version 4 -------------------------------------------------------------------------
+
+# QIDO filters on StudyInstanceUID (and every nested route does) without naming the
+# partition as an index term (``storage.search``: unary plus), so the (partition_key,
+# study_uid) index cannot serve it; before version 3 study_uid's own UNIQUE index did.
+_STUDY_UID_INDEX = """
+CREATE INDEX IF NOT EXISTS study_uid ON study(study_uid);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
@@ -305,6 +314,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _INSTANCE_UIDS),
     Migration(3, "data partitions: the partition table, study UIDs unique per partition",
               _PARTITIONS + _STUDY_PER_PARTITION),
+    Migration(4, "an index on study UIDs alone, which version 3's rebuild dropped",
+              _STUDY_UID_INDEX),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

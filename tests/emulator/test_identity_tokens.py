@@ -99,8 +99,10 @@ ERRORS = {
                                  "invalid_resource", 500011),
     "missing scope": ({"scope": None}, 400, "invalid_request", 900144),
     "missing grant_type": ({"grant_type": None}, 400, "invalid_request", 900144),
-    "authorization code grant": ({"grant_type": "authorization_code"}, 400,
-                                 "unsupported_grant_type", 70003),
+    "authorization code without a code": ({"grant_type": "authorization_code"}, 400,
+                                          "invalid_request", 900144),
+    "device code grant": ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code"},
+                          400, "unsupported_grant_type", 70003),
     "missing client_id": ({"client_id": None}, 400, "invalid_request", 900144),
     "missing client_secret": ({"client_secret": None}, 401, "invalid_client", 7000218),
 }

@@ -41,13 +41,14 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def _fill(path: Path) -> None:
-    with open(path, "wb") as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-                f.flush()
-        except OSError:
-            pass
+    """Write ``path`` until not one more byte fits (unbuffered: nothing left to flush)."""
+    with open(path, "wb", buffering=0) as f:
+        size = 1 << 20
+        while size:
+            try:
+                f.write(b"\0" * size)
+            except OSError:
+                size //= 2
 
 
 def _failure_codes(response: requests.Response) -> list[int]:

@@ -11,12 +11,13 @@ import sqlite3
 from pathlib import Path
 
 from dicom_emulator.dicom.attributes import Level
+from dicom_emulator.dicom.matching import Exact
 from dicom_emulator.storage.changefeed import ChangeFeedReader
 from dicom_emulator.storage.database import migrate, schema_version
 from dicom_emulator.storage.index import Index
 from dicom_emulator.storage.partitions import PartitionStore
 from dicom_emulator.storage.schema import LATEST_VERSION, MIGRATIONS
-from dicom_emulator.storage.search import find_page
+from dicom_emulator.storage.search import Criterion, IndexColumn, find_page, page_sql
 from tests.storage.records import new_instance, rows
 
 STUDY, SERIES = "1.2.826.0.3.1", "1.2.826.0.3.1.1"
@@ -88,4 +89,16 @@ def test_the_same_uids_are_two_instances_in_two_partitions(tmp_path: Path) -> No
         second.instance_key]
     assert index.instance_exists(STUDY, SERIES, SOP)
     assert not index.study_exists(STUDY, partition_key=other.key)
+    index.close()
+
+
+def test_a_study_uid_filter_is_an_index_search_in_a_partition(tmp_path: Path) -> None:
+    """QIDO's StudyInstanceUID filter (every nested route has one) must not scan the
+    studies because the partition is part of the search."""
+    index = Index(tmp_path / "index.sqlite")
+    criterion = Criterion(IndexColumn(Level.STUDY, "study_uid"), Exact(STUDY))
+    for level in (Level.STUDY, Level.SERIES, Level.INSTANCE):
+        sql, params = page_sql(level, [criterion], 10, 0, 2)
+        plan = [row[3] for row in index.reader().execute("EXPLAIN QUERY PLAN " + sql, params)]
+        assert plan[0].startswith("SEARCH st USING INDEX"), (level, plan)
     index.close()
