@@ -44,10 +44,18 @@ $(NEWMAN): postman/package.json postman/package-lock.json
 		npm ci --prefix postman --no-audit --no-fund && touch $(NEWMAN); \
 	else echo "npm not found: the Postman collection test will be skipped"; fi
 
+# Azurite (local Azure Blob Storage) for the export lesson and its tests; without npm they
+# are skipped with a message (and fail under CI=true, as newman's).
+AZURITE := azurite/node_modules/.bin/azurite-blob
+$(AZURITE): azurite/package.json azurite/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix azurite --no-audit --no-fund && touch $(AZURITE); \
+	else echo "npm not found: the export lesson's Azurite will be missing (its tests skip)"; fi
+
 lab: $(STAMP)  ## JupyterLab on notebooks/ (the local emulator starts on demand)
 	@$(KIT_ENV) $(KIT) lab
 
-test: $(STAMP) $(NEWMAN)  ## lint and types, then every test, then the notebooks (nbval, fresh emulator, auth on)
+test: $(STAMP) $(NEWMAN) $(AZURITE)  ## lint and types, then every test, then the notebooks (nbval, fresh emulator, auth on)
 	@$(KIT) test
 
 test-fast: $(STAMP)  ## the edit loop: lint and the tests that start no process and never wait
@@ -80,4 +88,4 @@ reset:  ## stop this checkout's emulator and wipe its state
 	else rm -rf $(or $(DATA_DIR),.dicom-emulator); fi
 
 clean:
-	rm -rf $(VENV) $(VENV).lock $(VENV).lock.d build .pytest_cache .ruff_cache postman/node_modules
+	rm -rf $(VENV) $(VENV).lock $(VENV).lock.d build .pytest_cache .ruff_cache postman/node_modules azurite/node_modules

@@ -19,6 +19,7 @@ import tempfile
 
 import pytest
 
+from helpers.azurite import stop_azurite
 from helpers.config import load_settings
 from helpers.emulator import stop_emulator
 
@@ -40,9 +41,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DICOM_EMULATOR_DATA_DIR"] = data_dir
     os.environ["DICOM_EMULATOR_PORT"] = str(_free_port())
     os.environ["DICOM_EMULATOR_AUTH"] = "on"  # as on Azure, whatever the shell says
+    # The export lesson's Azurite too: its own port and data, stopped at the end.
+    if not load_settings().export_account_url:
+        os.environ["AZURITE_DATA_DIR"] = os.path.join(data_dir, "azurite")
+        os.environ["AZURITE_PORT"] = str(_free_port())
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     for data_dir in _created:
         stop_emulator(load_settings())
+        stop_azurite(load_settings())
         shutil.rmtree(data_dir, ignore_errors=True)

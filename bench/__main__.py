@@ -1,9 +1,11 @@
 """Run every benchmark (``make bench``); never part of the tests.
 
-    .venv/bin/python -m bench           # core (~5 min), scale (~13 min), reindex (~2 min)
+    .venv/bin/python -m bench           # core (~5 min), scale (~13 min), reindex (~2 min),
+                                        # export (~1 min)
     .venv/bin/python -m bench --quick   # small versions that write no results files
 
-Each benchmark also runs alone: ``python -m bench.core``, ``bench.scale``, ``bench.reindex``.
+Each benchmark also runs alone: ``python -m bench.core``, ``bench.scale``, ``bench.reindex``,
+``bench.export``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from bench import core, reindex, scale
+from bench import core, export, reindex, scale
 
 BENCHMARKS: dict[str, tuple[Callable[[list[str] | None], int], list[str], list[str]]] = {
     # name: (main, full arguments, --quick arguments)
@@ -20,6 +22,7 @@ BENCHMARKS: dict[str, tuple[Callable[[list[str] | None], int], list[str], list[s
     "scale": (scale.main, [], ["--instances", "5000", "--no-output"]),
     "reindex": (reindex.main, ["--output", "bench/results/reindex.json"],
                 ["--instances", "2000"]),
+    "export": (export.main, [], ["--instances", "200"]),
 }
 
 

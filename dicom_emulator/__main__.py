@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="allowed method, repeatable ('*' for any)")
     cors.add_argument("--cors-max-age", type=int, default=None, metavar="SECONDS")
     cors.add_argument("--cors-allow-credentials", action="store_true", default=None)
+    serve.add_argument("--storage-credential", default=None, metavar="ACCOUNT:KEY",
+                       help="the storage account key export writes with (the service's "
+                            "managed identity; prefer DICOM_EMULATOR_STORAGE_CREDENTIAL)")
     serve.set_defaults(func=_serve)
     add_identity_commands(commands)
     return parser
@@ -83,6 +86,7 @@ def _settings(args: argparse.Namespace) -> EmulatorSettings:
         https_port=args.https_port,
         data_partitions=args.data_partitions,
         cors=_cors(args),
+        storage_credential=args.storage_credential,
     )
 
 

@@ -37,6 +37,7 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         recover(components.index, components.blobs)
         components.reindexer.start()  # resumes reindex operations a restart interrupted
+        components.exporter.start()  # and export operations
         yield
         components.close()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from dicom_emulator.features.export.service import Exporter
 from dicom_emulator.features.extended_query_tags.reindex import Reindexer
 from dicom_emulator.features.extended_query_tags.search import query_attributes
 from dicom_emulator.features.extended_query_tags.store_hook import ExtendedQueryTagStoreHook
@@ -22,6 +23,7 @@ from dicom_emulator.features.store.service import StoreService
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.blobs import BlobStore
+from dicom_emulator.storage.exports import ExportStore
 from dicom_emulator.storage.extended_query_tags import (
     ExtendedQueryTagIndex,
     ExtendedQueryTagStore,
@@ -46,8 +48,11 @@ class Components:
     # status Ready; see features.query.attributes). It reads the index: call it off the
     # event loop.
     query_attributes: Callable[[], Iterable[QueryAttribute]]
+    # Export operations: started by POST /export, run by its background worker.
+    exporter: Exporter
 
     def close(self) -> None:
+        self.exporter.stop()
         self.reindexer.stop()
         self.index.close()
         self.identity.close()
@@ -69,4 +74,6 @@ def build_components(settings: EmulatorSettings) -> Components:
     return Components(settings=settings, index=index, blobs=blobs, store=store, retrieve=retrieve,
                       identity=identity, extended_query_tags=tags, reindexer=Reindexer(tags),
                       partitions=partitions,
-                      query_attributes=lambda: query_attributes(tags))
+                      query_attributes=lambda: query_attributes(tags),
+                      exporter=Exporter(ExportStore(index.database), index, blobs,
+                                        settings.storage_credential))

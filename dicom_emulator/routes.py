@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from dicom_emulator.features.changefeed import endpoint as changefeed
 from dicom_emulator.features.delete import endpoint as delete
+from dicom_emulator.features.export import endpoint as export
 from dicom_emulator.features.extended_query_tags import endpoint as extended_query_tags
 from dicom_emulator.features.operations import endpoint as operations
 from dicom_emulator.features.partitions import endpoint as partitions
@@ -69,6 +70,8 @@ def _route_table() -> list[Route]:
         Route(TAG, extended_query_tags.delete_tag, methods=["DELETE"]),
         Route(TAG + "/errors", extended_query_tags.get_tag_errors, methods=["GET"]),
         Route(OPERATION, operations.get_operation, methods=["GET"]),
+        # Export (Azure-only)
+        Route("/export", export.start_export, methods=["POST"]),
     ]
 
 
@@ -79,7 +82,7 @@ def _route_table() -> list[Route]:
 # update below /studies). A feature's family joins by being added here (Learn, "Data
 # partitions": export and worklist too); the change feed, extended query tags and
 # operations stay at the service's root.
-PARTITIONED_FAMILIES = ("/studies", "/series", "/instances")
+PARTITIONED_FAMILIES = ("/studies", "/series", "/instances", "/export")
 # The routes that add the partition they name when it is missing (the filter's list: the
 # two STOW routes, adding a workitem; PUT is STOW's upsert).
 PARTITION_CREATING = {("POST", "/studies"), ("POST", STUDY), ("PUT", "/studies"),

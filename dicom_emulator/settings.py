@@ -62,6 +62,10 @@ class EmulatorSettings:
         partition other than the default one exists.
     cors : CorsPolicy
         The service's CORS setting (default: no origin allowed); ``DICOM_EMULATOR_CORS_*``.
+    storage_credential : str or None
+        ``accountName:accountKey`` of the storage account the service's managed identity
+        may write to (locally: Azurite's), for export; ``DICOM_EMULATOR_STORAGE_CREDENTIAL``
+        or ``serve --storage-credential``. Never logged or shown (``repr=False``).
     """
 
     data_dir: Path = field(default_factory=lambda: Path(DEFAULT_DATA_DIR))
@@ -75,6 +79,7 @@ class EmulatorSettings:
     idle_timeout: float = 30.0
     data_partitions: bool | None = None
     cors: CorsPolicy = field(default_factory=CorsPolicy)
+    storage_credential: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: object) -> EmulatorSettings:
@@ -89,6 +94,7 @@ class EmulatorSettings:
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
             "idle_timeout": float(_env("IDLE_TIMEOUT", "30")),
             "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
+            "storage_credential": _env("STORAGE_CREDENTIAL", "") or None,
         }
         values["cors"] = _cors_from_env()
         values.update({k: v for k, v in overrides.items() if v is not None})

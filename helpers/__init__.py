@@ -15,8 +15,9 @@ bearer tokens), :mod:`~helpers.service` (where the service is, which credential)
 :mod:`~helpers.client` (the client and session), :mod:`~helpers.wire` (showing the
 requests), :mod:`~helpers.emulator` (the local emulator's process and identity),
 :mod:`~helpers.render` (pixels to pictures), :mod:`~helpers.figures` (drawing them),
-:mod:`~helpers.tables`, :mod:`~helpers.changefeed`, :mod:`~helpers.extended_query_tags`
-and :mod:`~helpers.samples` (sample data). Import submodules by name, e.g.
+:mod:`~helpers.tables`, :mod:`~helpers.changefeed`, :mod:`~helpers.extended_query_tags`,
+:mod:`~helpers.export` (export to blob storage), :mod:`~helpers.azurite` (the local
+storage account) and :mod:`~helpers.samples` (sample data). Import submodules by name, e.g.
 ``from helpers import render, samples``. Nothing here imports the emulator's code.
 """
 

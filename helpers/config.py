@@ -17,6 +17,11 @@ AZURE_CLIENT_ID           app registration's client id (client-secret)          
 AZURE_CLIENT_SECRET       its secret; held in a :class:`Secret`                  --
 DICOM_EMULATOR_DATA_DIR   the local emulator's state (relative: to the repo)     ``.dicom-emulator``
 DICOM_EMULATOR_PORT       the local emulator's port on 127.0.0.1                 ``8080``
+EXPORT_ACCOUNT_URL        the storage account export writes to, e.g.             (local
+                          ``https://<account>.blob.core.windows.net``            Azurite)
+EXPORT_CONTAINER          the blob container export writes to                    ``export``
+AZURITE_PORT              local Azurite's blob port on 127.0.0.1                 ``10000``
+AZURITE_DATA_DIR          local Azurite's data (relative: to the repo)           ``.azurite``
 ========================  =====================================================  =========
 
 ``DICOM_EMULATOR_DATA_PARTITIONS=on`` creates the local emulator with data partitions
@@ -43,6 +48,8 @@ API_VERSIONS = ("2", "1", "1.0-prerelease")
 AUTH_MODES = ("auto", "none", "emulator", "azure-cli", "default", "client-secret")
 DEFAULT_EMULATOR_PORT = 8080
 DEFAULT_EMULATOR_DATA_DIR = ".dicom-emulator"
+DEFAULT_AZURITE_PORT = 10000  # Azurite's own default blob port
+DEFAULT_AZURITE_DATA_DIR = ".azurite"
 # Every DICOM service, whatever its URL, accepts tokens for this one audience.
 DICOM_SCOPE = "https://dicom.healthcareapis.azure.com/.default"
 
@@ -119,6 +126,12 @@ class Settings:
     emulator_port: int = DEFAULT_EMULATOR_PORT
     emulator_data_partitions: bool = False
     env_file: Path | None = None
+    # Export's destination: a storage account on Azure, else the local Azurite.
+    export_account_url: str | None = None
+    export_container: str = "export"
+    azurite_port: int = DEFAULT_AZURITE_PORT
+    azurite_data_dir: Path = field(
+        default_factory=lambda: PROJECT_ROOT / DEFAULT_AZURITE_DATA_DIR)
 
     def __post_init__(self) -> None:
         _check_settings(self)
@@ -202,6 +215,11 @@ def load_settings(env_file: str | os.PathLike[str] | None = None,
     if not port.isdigit():
         raise ValueError(f"DICOM_EMULATOR_PORT must be a port number, not {port!r}")
     url = get("DICOM_SERVICE_URL")
+    azurite_port = get("AZURITE_PORT") or str(DEFAULT_AZURITE_PORT)
+    if not azurite_port.isdigit():
+        raise ValueError(f"AZURITE_PORT must be a port number, not {azurite_port!r}")
+    azurite_dir = Path(get("AZURITE_DATA_DIR") or DEFAULT_AZURITE_DATA_DIR).expanduser()
+    account_url = get("EXPORT_ACCOUNT_URL")
     return Settings(
         service_url=url.rstrip("/") if url else None,
         api_version=(get("DICOM_API_VERSION") or "2").removeprefix("v"),
@@ -214,6 +232,10 @@ def load_settings(env_file: str | os.PathLike[str] | None = None,
         emulator_data_partitions=(get("DICOM_EMULATOR_DATA_PARTITIONS") or "off").lower()
         in ("on", "1", "true", "yes"),
         env_file=path,
+        export_account_url=account_url.rstrip("/") if account_url else None,
+        export_container=get("EXPORT_CONTAINER") or "export",
+        azurite_port=int(azurite_port),
+        azurite_data_dir=azurite_dir if azurite_dir.is_absolute() else PROJECT_ROOT / azurite_dir,
     )
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from helpers.azurite import stop_azurite
 from helpers.config import PROJECT_ROOT, Settings, load_settings
 from helpers.emulator.process import (
     ForeignEmulatorError,
@@ -147,7 +148,19 @@ def reset(settings: Settings, dry_run: bool) -> int:
         return 0
     _remove_tree(data_dir)
     print(f"removed {data_dir}; open notebooks: re-run their first cell")
+    _reset_azurite(settings)
     return 0
+
+
+def _reset_azurite(settings: Settings) -> None:
+    """Stop the local Azurite (export's storage) and wipe its data, keys included."""
+    if stop_azurite(settings):
+        print("Azurite stopped")
+    azurite_dir = settings.azurite_data_dir.resolve()
+    if azurite_dir.is_dir() and azurite_dir not in (PROJECT_ROOT, *PROJECT_ROOT.parents,
+                                                    Path.home()):
+        _remove_tree(azurite_dir)
+        print(f"removed {azurite_dir}")
 
 
 def _remove_tree(path: Path, attempts: int = 20) -> None:

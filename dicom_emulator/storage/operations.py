@@ -80,13 +80,16 @@ def _operation(row: Iterable[Any]) -> Operation:
     return Operation(*values)
 
 
-def create(conn: sqlite3.Connection, kind: str, resources: list[str]) -> Operation:
-    """A new operation over every instance stored now (call inside the write transaction)."""
+def create(conn: sqlite3.Connection, kind: str, resources: list[str],
+           operation_id: str | None = None) -> Operation:
+    """A new operation over every instance stored now (call inside the write transaction).
+
+    ``operation_id``: one chosen before (an export names its error log after it)."""
     end_key, total = conn.execute(
         "SELECT COALESCE(MAX(instance_key), 0), COUNT(*) FROM instance"
     ).fetchone()
     now = utc_now()
-    row = (new_operation_id(), kind, OperationStatus.NOT_STARTED.value, now, now, 0,
+    row = (operation_id or new_operation_id(), kind, OperationStatus.NOT_STARTED.value, now, now, 0,
            json.dumps(resources), end_key, 0, total, 0)
     conn.execute(f"INSERT INTO operation ({_COLUMNS}) VALUES ({', '.join('?' * 11)})", row)
     return _operation(row)

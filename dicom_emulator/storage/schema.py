@@ -306,6 +306,23 @@ _STUDY_UID_INDEX = """
 CREATE INDEX IF NOT EXISTS study_uid ON study(study_uid);
 """
 
+# -- version 5: export -------------------------------------------------------------
+
+# An export operation's own checkpoint beside its operation row: the identifiers it was
+# given, where it writes, how far it got and what it counted (ExportCheckpoint).
+_EXPORTS = """
+CREATE TABLE export_operation (
+    operation_id TEXT PRIMARY KEY REFERENCES operation(operation_id),
+    partition_key INTEGER NOT NULL,   -- the partition it exports from
+    identifiers TEXT NOT NULL,        -- JSON list of "study[/series[/sop]]"
+    container_url TEXT NOT NULL,      -- blobContainerUri, without a query string
+    error_href TEXT NOT NULL,         -- the error log's URL
+    next_identifier INTEGER NOT NULL DEFAULT 0,  -- identifiers before it are done
+    exported INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the kit's schema before versioning; backfills the person-name index",
               _INSTANCES_V1 + _EXTENDED_QUERY_TAGS_V1 + _OPERATIONS_V1
@@ -316,6 +333,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _PARTITIONS + _STUDY_PER_PARTITION),
     Migration(4, "an index on study UIDs alone, which version 3's rebuild dropped",
               _STUDY_UID_INDEX),
+    Migration(5, "export operations' checkpoints", _EXPORTS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -32,7 +32,7 @@ def partition_key(request: Request) -> int:
     return int(request.scope.get(_PARTITION_KEY, DEFAULT_PARTITION_KEY))
 
 
-def base_url(request: Request) -> str:
+def base_url(request: Request, *, partition: bool = True) -> str:
     """Absolute URL of the versioned service root, e.g. ``http://127.0.0.1:8080/v2``, or of
     the partition the request is in (``…/v2/partitions/p1``): the base of every URL the
     service returns (``web.urls``).
@@ -41,6 +41,9 @@ def base_url(request: Request) -> str:
     replaces the host, ``X-Forwarded-Prefix`` replaces the path part that names the
     version (and partition), e.g. ``https://api.example.com/newbasePath/studies/…``. The
     scheme stays the request's. Either header may come alone.
+
+    ``partition=False``: the version's root even in a partition, for the URLs of routes
+    the service has below the version only (an export's operation status).
     """
     url = request.url
     netloc = url.netloc
@@ -53,7 +56,8 @@ def base_url(request: Request) -> str:
     forwarded_host = _forwarded(request, "x-forwarded-host")
     if forwarded_host is not None:
         netloc = forwarded_host
-    path = "/" + api_prefix(request) + request.scope.get(_PARTITION_PATH, "")
+    path = "/" + api_prefix(request) + (request.scope.get(_PARTITION_PATH, "") if partition
+                                        else "")
     forwarded_prefix = _forwarded(request, "x-forwarded-prefix")
     if forwarded_prefix is not None:
         path = "/" + forwarded_prefix.strip("/") if forwarded_prefix.strip("/") else ""

@@ -21,6 +21,7 @@ from pathlib import Path
 import requests
 
 from helpers._platform import detached_popen_kwargs, force_kill, is_process_of, terminate
+from helpers.azurite import storage_credential
 from helpers.config import PROJECT_ROOT, Settings
 
 __all__ = ["LOG_FILE", "PID_FILE", "ForeignEmulatorError", "ServedEmulator", "emulator_url",
@@ -161,6 +162,11 @@ def ensure_emulator(settings: Settings, timeout: float = 60.0) -> str:
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+            # Export's managed identity: the key of the local Azurite account it may write
+            # to (in the environment, not the command line, which any user can read).
+            env={**os.environ,
+                 "DICOM_EMULATOR_STORAGE_CREDENTIAL": storage_credential(
+                     settings.azurite_data_dir)},
             **detached_popen_kwargs(),
         )
     # Kept so that it is reaped when it exits, and so that the Popen object is not

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from dicom_emulator.errors import NotFoundError
+from dicom_emulator.features.export.results import export_results
 from dicom_emulator.features.operations.service import operation_json
 from dicom_emulator.storage.operations import normalize_operation_id
 from dicom_emulator.web.request import api_version, base_url, components
@@ -27,7 +28,12 @@ async def get_operation(request: Request) -> Response:
     if operation is None:
         raise NotFoundError("")
     base = base_url(request)
-    body = operation_json(operation, base, api_version(request))
+    results = None
+    if operation.type == "export":
+        checkpoint = await run_in_threadpool(
+            components(request).exporter.store.checkpoint, operation.operation_id)
+        results = export_results(checkpoint) if checkpoint else None
+    body = operation_json(operation, base, api_version(request), results)
     if operation.active:
         return JSONResponse(body, status_code=202,
                             headers={"Location": operation_url(base, operation.operation_id)})

@@ -12,11 +12,19 @@ from dicom_emulator.storage.operations import Operation, OperationStatus
 from dicom_emulator.web.urls import extended_query_tag_url
 
 
-def operation_json(operation: Operation, base: str, api: int) -> dict[str, Any]:
-    """``OperationState`` as the service serializes it (``results`` is null for reindex)."""
+def operation_json(operation: Operation, base: str, api: int,
+                   results: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``OperationState`` as the service serializes it (``results`` is null for reindex).
+
+    Nulls are left out: an export has ``results`` but neither ``percentComplete`` nor
+    ``resources`` (``ExportCheckpoint``: both null)."""
     status = operation.status.value
     if api < 2 and operation.status is OperationStatus.SUCCEEDED:
         status = "completed"
+    if results is not None:
+        return {"operationId": operation.operation_id, "type": operation.type,
+                "createdTime": operation.created, "lastUpdatedTime": operation.last_updated,
+                "status": status, "results": results}
     return {
         "operationId": operation.operation_id,
         "type": operation.type,

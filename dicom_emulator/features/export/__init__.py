@@ -1,0 +1,1 @@
+"""Export (Azure-only): copy studies, series and instances to Azure Blob Storage."""
