@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from dicom_emulator import EmulatorSettings, create_app
@@ -59,8 +60,10 @@ def test_a_hundred_includefields_are_answered(http: TestClient) -> None:
     assert response.json()[0]["00081030"]["Value"] == ["many fields"]
 
 
-def test_json_nested_past_64_levels_is_system_text_json_s_400(http: TestClient) -> None:
-    response = http.post("/v2/extendedquerytags", content=b"[" * 65 + b"]" * 65,
+@pytest.mark.parametrize("path", ["/v2/extendedquerytags", "/v2/export"])
+def test_json_nested_past_64_levels_is_system_text_json_s_400(http: TestClient,
+                                                              path: str) -> None:
+    response = http.post(path, content=b"[" * 65 + b"]" * 65,
                          headers={"Content-Type": "application/json"})
     assert (response.status_code, response.text) == (
         400, "The field '$' in request body is invalid: The maximum configured depth of 64 has "
