@@ -104,12 +104,14 @@ def _canary(identity: Identity, session: str) -> str:
     return hmac.new(identity.grants.csrf_key, session.encode(), hashlib.sha256).hexdigest()
 
 
-def _show_sign_in(request: Request, identity: Identity, flow_token: str, app_name: str,
-                  login: str = "", error: str | None = None) -> Response:
+def _show_sign_in(request: Request, identity: Identity, flow_token: str,
+                  pending: AuthorizationRequest, login: str = "",
+                  error: str | None = None) -> Response:
     session, new = _session(request)
     action = f"/{identity.tenant_id}/login"
-    response = sign_in_page(action, flow_token, _canary(identity, session), app_name,
-                            login, error)
+    app = identity.directory.find_principal(pending.client_id)
+    response = sign_in_page(action, flow_token, _canary(identity, session),
+                            app.display_name if app else pending.client_id, login, error)
     if new:
         response.set_cookie(SESSION_COOKIE, session, path=f"/{identity.tenant_id}/",
                             httponly=True, samesite="strict",
@@ -167,7 +169,7 @@ async def authorize(request: Request) -> Response:
         nonce=query.get("nonce"), code_challenge=query.get("code_challenge"),
         code_challenge_method=query.get("code_challenge_method"), response_mode=mode)
     flow_token = identity.grants.start_sign_in(pending)
-    return _show_sign_in(request, identity, flow_token, app.display_name,
+    return _show_sign_in(request, identity, flow_token, pending,
                          login=query.get("login_hint", ""))
 
 
@@ -192,20 +194,18 @@ async def sign_in(request: Request) -> Response:
                           "(its session cookie or canary is missing or wrong).", status=403)
     if pending is None:
         return error_page(50089, "Authentication failed due to flow token expired.")
-    app = identity.directory.find_principal(pending.client_id)
-    app_name = app.display_name if app else pending.client_id
     login, password = form.get("login", "").strip(), form.get("passwd", "")
     if not login or not password:
-        return _show_sign_in(request, identity, flow_token, app_name, login,
+        return _show_sign_in(request, identity, flow_token, pending, login,
                              "Enter your user name and password.")
     try:
         user = await run_in_threadpool(identity.accounts.authenticate_user, login, password)
     except InvalidPasswordError:
-        return _show_sign_in(request, identity, flow_token, app_name, login,
+        return _show_sign_in(request, identity, flow_token, pending, login,
                              "AADSTS50126: Error validating credentials due to invalid "
                              "username or password.")
     if user is None:
-        return _show_sign_in(request, identity, flow_token, app_name, login,
+        return _show_sign_in(request, identity, flow_token, pending, login,
                              f"AADSTS50034: The user account {login} does not exist in the "
                              f"'{identity.tenant_id}' directory. To sign into this "
                              "application, the account must be added to the directory.")

@@ -2,7 +2,7 @@
 
 On Azure the DICOM service and Entra ID are different hosts; here they share one origin,
 so the paths decide. The service's setting (``web.cors``) covers the DICOM API. Entra ID
-lets any origin read its discovery document, its keys and its token endpoint (an SPA
+lets any origin read its discovery document, its keys, its token endpoint and UserInfo (an SPA
 redeems its code and refresh tokens from the browser), so those answer ``*``; the sign-in
 pages are navigations and get no CORS headers, and neither does the admin API (a web page
 must not manage the directory).
@@ -16,9 +16,9 @@ from dicom_emulator.web.cors import AspNetCoreCors
 from dicom_emulator.web.cors_policy import CorsPolicy
 
 # The second path segment of every Entra route (``/{tenant}/oauth2/...``, ``/{tenant}/login``).
-_ENTRA_SEGMENTS = {"oauth2", "v2.0", "discovery", "login"}
+_ENTRA_SEGMENTS = {"oauth2", "v2.0", "discovery", "login", "oidc"}
 _ENTRA_READABLE = ("/oauth2/v2.0/token", "/oauth2/token", "/.well-known/openid-configuration",
-                   "/discovery/v2.0/keys", "/discovery/keys")
+                   "/discovery/v2.0/keys", "/discovery/keys", "/oidc/userinfo")
 ENTRA_POLICY = CorsPolicy(origins=("*",), headers=("*",), methods=("*",))
 
 

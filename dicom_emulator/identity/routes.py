@@ -31,6 +31,7 @@ from dicom_emulator.identity.tenant import check_tenant
 from dicom_emulator.identity.tokens import AUDIENCE
 from dicom_emulator.identity.user_grants import DELEGATED_GRANTS, redeem
 from dicom_emulator.identity.user_tokens import v2_issuer
+from dicom_emulator.identity.userinfo import userinfo
 
 
 def _missing(parameter: str) -> EntraError:
@@ -145,6 +146,7 @@ async def openid_configuration(request: Request) -> Response:
         "token_endpoint": f"{root}/oauth2/v2.0/token",
         "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
         "end_session_endpoint": f"{root}/oauth2/v2.0/logout",
+        "userinfo_endpoint": f"{root}/oidc/userinfo",  # Entra's names Microsoft Graph
         "jwks_uri": f"{root}/discovery/v2.0/keys",
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "grant_types_supported": ["client_credentials", *DELEGATED_GRANTS],
@@ -179,4 +181,5 @@ def identity_routes() -> list[BaseRoute]:
         Route("/{tenant}/oauth2/v2.0/authorize", authorize, methods=["GET"]),
         Route("/{tenant}/login", sign_in, methods=["POST"]),
         Route("/{tenant}/oauth2/v2.0/logout", sign_out, methods=["GET"]),
+        Route("/{tenant}/oidc/userinfo", userinfo, methods=["GET"]),
     ]

@@ -2,7 +2,8 @@
 
 Every value put in a page goes through ``html.escape`` (``_e``), including the ones the
 emulator made itself. Pages forbid framing (no clickjacking of the password form), run
-no script, post forms only to the emulator itself, and are never cached.
+no script, and are never cached. (No CSP ``form-action``: Chromium holds the 302 that
+follows the sign-in post to it as well, and that redirect goes to the app.)
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ _HEADERS = {
     "Pragma": "no-cache",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: with it the browser posts the form with "Origin: null", which the
+    # same-origin check refuses. same-origin still sends no referrer to the app.
+    "Referrer-Policy": "same-origin",
     "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; "
-                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+                                "frame-ancestors 'none'; base-uri 'none'"),
 }
 
 _STYLE = """
@@ -49,8 +52,7 @@ def _page(title: str, body: str, status: int = 200,
 
 
 def sign_in_page(action: str, flow_token: str, canary: str, app_name: str, login: str = "",
-                 error: str | None = None, headers: dict[str, str] | None = None
-                 ) -> HTMLResponse:
+                 error: str | None = None) -> HTMLResponse:
     """The sign-in form; ``error`` (an ``AADSTS…`` line) is shown above it when given."""
     problem = f'<p class="error" role="alert">{_e(error)}</p>' if error else ""
     body = (
@@ -67,7 +69,7 @@ def sign_in_page(action: str, flow_token: str, canary: str, app_name: str, login
         f'<button type="submit" id="idSIButton9">Sign in</button></form>'
         f'<p class="note">Local identity service of the DICOM service emulator: users are '
         f"registered with <code>python -m dicom_emulator identity add-user</code>.</p>")
-    return _page("Sign in to your account", body, headers=headers)
+    return _page("Sign in to your account", body)
 
 
 def error_page(code: int, message: str, status: int = 400) -> HTMLResponse:

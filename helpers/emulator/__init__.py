@@ -1,10 +1,12 @@
 """The local emulator of the DICOM service, seen from the client side.
 
-Two jobs, one module each:
+Three jobs, one module each:
 
 - :mod:`helpers.emulator.process`: start, find (reuse) and stop the emulator's process;
 - :mod:`helpers.emulator.identity`: its identity service's apps and roles (the workshop
-  app the notebooks sign in as, the Azure-CLI-like commands) and their credentials.
+  app the notebooks sign in as, the Azure-CLI-like commands) and their credentials;
+- :mod:`helpers.emulator.sign_in`: a browser viewer's sign-in (a user, a single-page app,
+  OHIF's ``oidc`` entry).
 
 Nothing here imports ``dicom_emulator``: the client side talks to the emulator only over
 HTTP and its command line, as it would to Azure. ``python -m helpers.emulator`` is the

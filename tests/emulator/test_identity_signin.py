@@ -274,3 +274,20 @@ def test_logout_returns_to_a_registered_uri_only(auth_http: TestClient,
                               follow_redirects=False)
     assert elsewhere.status_code == 200
     assert "You signed out of your account" in elsewhere.text
+
+
+def test_userinfo_describes_the_signed_in_user(auth_http: TestClient,
+                                               spa: dict[str, str]) -> None:
+    pkce = Pkce.new()
+    body = redeem(auth_http, spa["tenant"], spa["client_id"], _code(auth_http, spa, pkce),
+                  pkce.verifier).json()
+    config = auth_http.get(f"/{spa['tenant']}/v2.0/.well-known/openid-configuration").json()
+    path = config["userinfo_endpoint"].removeprefix("http://127.0.0.1")
+    info = auth_http.get(path, headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert info.status_code == 200
+    key = identity_of(auth_http).signing_key.public_key
+    sub = jwt.decode(body["id_token"], key, algorithms=["RS256"], audience=spa["client_id"],
+                     issuer=config["issuer"])["sub"]
+    assert info.json() == {"sub": sub, "name": "Rita Reader", "given_name": "Rita",
+                           "family_name": "Reader", "preferred_username": "reader@contoso.test"}
+    assert auth_http.get(path).status_code == 401
