@@ -9,7 +9,7 @@ KIT := $(BIN)/python -m helpers.kit
 # DATA_DIR=... on the command line selects another emulator data dir (else the settings').
 KIT_ENV := $(if $(DATA_DIR),DICOM_EMULATOR_DATA_DIR="$(abspath $(DATA_DIR))",)
 
-.PHONY: lab test test-fast demo serve stop status lint bench reset clean viewer
+.PHONY: lab test test-fast demo serve stop status lint bench soak reset clean viewer
 
 # Two `make lab` at once (two terminals, a double click): one builds .venv, the other
 # waits for it, then finds it up to date. flock where there is one (Linux; its lock goes
@@ -88,6 +88,9 @@ status: $(STAMP)  ## what serves the emulator's port
 lint: $(STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/mypy
+
+soak: $(STAMP)  ## long reliability runs: 10,000+ hostile STOWs, 20,000 requests, 20 SIGKILLs
+	@$(KIT) soak
 
 bench: $(STAMP)  ## benchmarks (never part of the tests)
 	@$(BIN)/python -m bench

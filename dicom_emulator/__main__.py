@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import signal
 import sys
@@ -38,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="lifetime in seconds of issued tokens (default 3600)")
     serve.add_argument("--https-port", type=int, default=None,
                        help="also serve HTTPS here, with a local CA (0 picks a free port)")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow a --host other than loopback (other machines can connect)")
+    serve.add_argument("--force", action="store_true",
+                       help="with --allow-remote, allow --auth off too (anyone may read and write)")
     serve.add_argument("--data-partitions", action=argparse.BooleanOptionalAction,
                        default=None,
                        help="create the service with data partitions (default: as the data "
@@ -97,6 +102,12 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if not settings.auth:
         log.warning("auth is OFF: every request is accepted without a token (not like Azure)")
+    refusal = remote_binding_refusal(settings.host, settings.auth, args.allow_remote, args.force)
+    if refusal:
+        log.error("%s", refusal)
+        return 2
+    if not is_loopback(settings.host):
+        log.warning("listening on %s: other machines can reach this emulator", settings.host)
     # Imported here so the identity commands don't pay for loading the server.
     import uvicorn
 
@@ -104,10 +115,13 @@ def _serve(args: argparse.Namespace) -> int:
     from dicom_emulator.dicom.reading import use_emulator_reading_policy
     from dicom_emulator.features.partitions.service import FeatureCannotBeDisabledError
     from dicom_emulator.identity.tls import HttpsServer
+    from dicom_emulator.platform import raise_open_file_limit
     from dicom_emulator.storage.database import SchemaVersionError
     from dicom_emulator.viewer.files import ViewerNotInstalledError
+    from dicom_emulator.web.idle_timeout import with_idle_timeout
 
     use_emulator_reading_policy()
+    raise_open_file_limit()  # each client is a socket: the soft limit may be 256
     try:
         app = create_app(settings)
     except (SchemaVersionError, FeatureCannotBeDisabledError, ViewerNotInstalledError) as exc:
@@ -118,7 +132,8 @@ def _serve(args: argparse.Namespace) -> int:
     # socket bound by hand has proto 0 and gets Nagle's 40 ms delays on every response).
     server = uvicorn.Server(uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-        lifespan="on",
+        lifespan="on", http=with_idle_timeout(settings.idle_timeout),
+        h11_max_incomplete_event_size=64 * 1024,  # what h11 buffers of an unfinished head
     ))
     https = HttpsServer(app, settings) if settings.https_port is not None else None
 
@@ -143,6 +158,30 @@ def _serve(args: argparse.Namespace) -> int:
         signal.signal(signum, _exit_cleanly)
     asyncio.run(run())
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
+
+
+def remote_binding_refusal(host: str, auth: bool, allow_remote: bool, force: bool) -> str | None:
+    """Why ``serve`` refuses to listen on ``host``, or None. The emulator is a workshop
+    tool: reaching it from the network takes a flag, and doing so without tokens a second."""
+    if is_loopback(host):
+        return None
+    if not allow_remote:
+        return (f"refusing to listen on {host}: only loopback by default; pass --allow-remote "
+                f"to let other machines connect")
+    if not auth and not force:
+        return (f"refusing to listen on {host} with --auth off: anyone on the network could "
+                f"read, store and delete; pass --force as well if you mean it")
+    return None
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:

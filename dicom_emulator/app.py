@@ -18,9 +18,12 @@ from dicom_emulator.identity.cors import cors_middleware
 from dicom_emulator.identity.enforcement import AuthEnforcement
 from dicom_emulator.identity.errors import EntraError, entra_error_response
 from dicom_emulator.identity.routes import identity_routes
+from dicom_emulator.openapi import openapi_routes
 from dicom_emulator.routes import all_routes, partitioned_families
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
+from dicom_emulator.web.access_log import AccessLog
+from dicom_emulator.web.request_limits import RequestLimits
 from dicom_emulator.web.responses import dicom_error_response, http_error_response
 
 log = logging.getLogger(__name__)
@@ -41,10 +44,12 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         components.close()
 
     app = Starlette(
-        routes=all_routes() + identity_routes() + admin_routes() + _viewer(settings, components),
-        # CORS first, as the service's UseCors comes before authentication; auth off: no
-        # auth middleware at all, so nothing on the request path costs a thing.
-        middleware=cors_middleware(settings.cors)
+        routes=openapi_routes() + all_routes() + identity_routes() + admin_routes()
+        + _viewer(settings, components),
+        # The log and Kestrel's limits first; CORS next, as the service's UseCors comes
+        # before authentication; auth off: no auth middleware at all.
+        middleware=[Middleware(AccessLog), Middleware(RequestLimits)]
+        + cors_middleware(settings.cors)
         + ([Middleware(AuthEnforcement, identity=components.identity,
                        deferred=partitioned_families())]
            if settings.auth else []),

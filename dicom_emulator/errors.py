@@ -105,6 +105,13 @@ class ServiceUnavailableError(DicomServiceError):
         super().__init__(message)
 
 
+class DataStoreError(ServiceUnavailableError):
+    """``DataStoreException``: the index could not be written (a full disk): 503."""
+
+    def __init__(self) -> None:
+        super().__init__("The data store operation failed.")
+
+
 def not_found(series: str | None, sop: str | None) -> NotFoundError:
     """404 named after the level asked for (the service's ``ThrowNotFoundException``)."""
     if sop is not None:

@@ -38,3 +38,23 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def raise_open_file_limit() -> None:
+    """Raise the soft limit on open files to the hard one (POSIX; Windows has none to raise).
+
+    Every connection is a socket: macOS's default soft limit of 256 is reached by a few
+    hundred idle clients, long before the machine's real limit.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):  # macOS caps it below an infinite hard limit
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(target, 10240), hard))

@@ -59,6 +59,9 @@ class EmulatorSettings:
         Lifetime in seconds of tokens the local identity service issues.
     max_request_bytes : int
         Largest STOW request body (413 past it); ``DICOM_EMULATOR_MAX_REQUEST_BYTES``.
+    idle_timeout : float
+        Seconds a client may stay silent while it owes a request or its body
+        (``DICOM_EMULATOR_IDLE_TIMEOUT``); then its connection is closed.
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
@@ -87,6 +90,7 @@ class EmulatorSettings:
     max_transcode_bytes: int = DEFAULT_MAX_TRANSCODE_BYTES
     https_port: int | None = None
     viewer_dist: Path | None = None
+    idle_timeout: float = 30.0
     data_partitions: bool | None = None
     cors: CorsPolicy = field(default_factory=CorsPolicy)
     storage_credential: str | None = field(default=None, repr=False)
@@ -103,6 +107,7 @@ class EmulatorSettings:
             "max_request_bytes": int(_env("MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))),
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
             "viewer_dist": viewer_dist_from(_env("VIEWER", "off")),
+            "idle_timeout": float(_env("IDLE_TIMEOUT", "30")),
             "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
             "storage_credential": _env("STORAGE_CREDENTIAL", "") or None,
         }

@@ -1,5 +1,5 @@
 """``python -m helpers.kit <task>`` (lab, test, test-fast, serve, viewer, stop, reset, demo,
-status): the kit's tasks.
+status, soak): the kit's tasks.
 
 One entry point for every platform: the Makefile's targets call it on Linux and macOS,
 and on Windows PowerShell runs it directly (``.venv\\Scripts\\python -m helpers.kit lab``),
@@ -49,6 +49,7 @@ COMMANDS = {
     "reset": "stop this checkout's emulator and wipe its data",
     "demo": "execute every notebook into build/ (.ipynb and .html)",
     "status": "say what serves the emulator's port",
+    "soak": "the long reliability runs (fuzzing, crash trials) with their figures, ~15 min",
 }
 
 
@@ -67,6 +68,7 @@ def steps(command: str, extra: Sequence[str] = ()) -> list[list[str]]:
                  [*pytest, "--nbval-lax", "notebooks"], [PY, "tools/check_notebooks.py"]],
         "test-fast": [[PY, "-m", "ruff", "check", "."], [*pytest, "-m", "not live and not slow"]],
         "demo": [[PY, "tools/build_demo.py", "--out", "build"]],
+        "soak": [[PY, "-m", "tests.reliability.soak"]],
     }
     runs = [list(step) for step in table[command]]
     if extra:
@@ -222,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.usage = "python -m helpers.kit command [--dry-run] [-- ARGS for pytest or serve]"
     args, extra = parser.parse_known_args(argv)
     extra = [a for a in extra if a != "--"]
-    if extra and args.command not in ("test", "test-fast", "serve"):
+    if extra and args.command not in ("test", "test-fast", "serve", "soak"):
         parser.error(f"{args.command} takes no further arguments: {' '.join(extra)}")
     settings = load_settings()
     try:

@@ -147,3 +147,17 @@ def is_valid_long_string(value: str) -> bool:
     """Whether ``value`` is a valid LO value: at most 64 characters, no invalid character."""
     return len(value) <= MAX_LENGTHS["LO"] and not has_invalid_characters(value,
                                                                            escape_allowed=True)
+
+
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?[0-9]+\s*$", re.ASCII)
+
+
+def integer_in_bits(text: str, bits: int) -> int | None:
+    """``text`` as a signed ``bits``-bit integer (.NET's ``int``/``long`` parse), or None
+    when it is no integer or does not fit. The length is checked before Python's ``int()``,
+    which refuses strings over 4,300 digits with a ValueError (a 500, not the 400)."""
+    digits = text.strip().lstrip("+-").lstrip("0")
+    if not _INTEGER_TEXT.match(text) or len(digits) > len(str(2**bits)):
+        return None
+    value = int(text)
+    return value if -(2**bits) <= value < 2**bits else None

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from dicom_emulator.errors import BadRequestError
 from dicom_emulator.identity.azure_cli_output import (
     role_assignment_json,
     service_principal_json,
@@ -31,9 +32,11 @@ from dicom_emulator.identity.directory import DirectoryError
 from dicom_emulator.identity.roles import UnknownRoleError
 from dicom_emulator.identity.service import Identity
 from dicom_emulator.identity.tokens import AUDIENCE, SCOPE
+from dicom_emulator.web.json_body import check_depth, read_limited_body
 from dicom_emulator.web.request import components
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+MAX_ADMIN_BODY_BYTES = 64 * 1024  # a display name or a role assignment
 
 
 def identity_json(identity: Identity, origin: str | None = None) -> dict[str, Any]:
@@ -87,8 +90,13 @@ def _admin(endpoint: Callable[[Request, Identity], Awaitable[Response]]) -> Endp
 
 async def _body(request: Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.body())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raw = await read_limited_body(request, MAX_ADMIN_BODY_BYTES)
+    except BadRequestError as error:
+        raise DirectoryError(error.message) from None
+    try:
+        check_depth(raw)  # json.loads would recurse into a RecursionError (a 500)
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as error:
         raise DirectoryError("The request body is not valid JSON.") from error
     if not isinstance(body, dict):
         raise DirectoryError("The request body must be a JSON object.")

@@ -138,7 +138,9 @@ class ChangeFeedReader:
         return self._rows(
             _select(include_metadata)
             + " WHERE c.sequence > ? AND c.sequence <= ? ORDER BY c.sequence",
-            (offset, offset + limit),
+            # A sequence is an int64: past its end nothing can match (SQLite's integers
+            # are int64 too, and an offset near the maximum would overflow the bound).
+            (offset, min(offset + limit, 2**63 - 1)),
         )
 
     def by_time(self, start: datetime | None, end: datetime | None, offset: int, limit: int,

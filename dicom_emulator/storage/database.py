@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dicom_emulator.dicom.matching import phrase_prefix_match
+from dicom_emulator.errors import DataStoreError
 from dicom_emulator.storage.schema import MIGRATIONS, Migration
 
 __all__ = ["Database", "SchemaVersionError", "migrate", "schema_version"]
@@ -96,6 +97,14 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
                 f"({migration.description}) failed: {exc}") from exc
 
 
+# Room kept free beside the index: a full disk must not stop a delete, which frees space.
+RESERVE_BYTES = 512 * 1024  # a delete needs a few WAL pages
+
+
+def _is_full(error: sqlite3.OperationalError) -> bool:
+    return "full" in str(error)  # SQLITE_FULL: "database or disk is full"
+
+
 class Database:
     """The index file: a writer behind a lock, a reader per thread, an up-to-date schema.
 
@@ -116,6 +125,18 @@ class Database:
         except BaseException:
             self._writer.close()
             raise
+        self.reserve = path.with_name(path.name + ".reserve")
+        self._keep_reserve()
+
+    def _keep_reserve(self) -> None:
+        """Make the reserve file if it is missing and there is room for it."""
+        if self.reserve.exists():
+            return
+        try:
+            with open(self.reserve, "wb") as f:
+                f.write(b"\0" * RESERVE_BYTES)  # written, not sparse: the room is taken
+        except OSError:
+            self.reserve.unlink(missing_ok=True)
 
     def reader(self) -> sqlite3.Connection:
         """This thread's read connection (each thread has its own)."""
@@ -126,15 +147,40 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """The writer connection inside ``BEGIN IMMEDIATE … COMMIT``, one writer at a time."""
+        """The writer connection inside ``BEGIN IMMEDIATE … COMMIT``, one writer at a time.
+
+        Raises
+        ------
+        DataStoreError
+            The disk is full (SQLITE_FULL); nothing of the transaction was written.
+        """
         with self._write_lock:
-            self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._writer
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
-            self._writer.execute("COMMIT")
+                self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._writer
+                except BaseException:
+                    self._writer.execute("ROLLBACK")
+                    raise
+                self._writer.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                if not _is_full(error):
+                    raise
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+                raise DataStoreError() from error
+
+    def release_reserve(self) -> bool:
+        """Give up the reserve's room (for a write that frees space, a delete, on a full
+        disk); False if it was already given up. It comes back with :meth:`restore_reserve`."""
+        if not self.reserve.exists():
+            return False
+        self.reserve.unlink()
+        return True
+
+    def restore_reserve(self) -> None:
+        """Take the reserve's room back if it was given up (call after a store)."""
+        self._keep_reserve()
 
     def close(self) -> None:
         self._writer.close()

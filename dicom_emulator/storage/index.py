@@ -306,6 +306,13 @@ class Index:
             extension.add_instance(conn, keys, r.parsed_metadata)
         return old_blobs
 
+    def release_reserve(self) -> bool:
+        """:meth:`Database.release_reserve`: room for a delete on a full disk."""
+        return self.database.release_reserve()
+
+    def restore_reserve(self) -> None:
+        self.database.restore_reserve()
+
     def delete(
         self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None,
         *, partition_key: int = DEFAULT_PARTITION_KEY,

@@ -13,6 +13,7 @@ Every statement joins the levels under the aliases ``st`` (study), ``se`` (serie
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -233,6 +234,9 @@ def find_page(conn: sqlite3.Connection, level: Level, criteria: Sequence[Criteri
     return [row[0] for row in conn.execute(sql, params)]
 
 
+_TAGS_PER_OBJECT = 60
+
+
 def values_sql(level: Level, plan: ValuesPlan, keys: Sequence[int]) -> SqlFragment:
     """Every value the results of the page ``keys`` need, one row per key, same order.
 
@@ -244,14 +248,23 @@ def values_sql(level: Level, plan: ValuesPlan, keys: Sequence[int]) -> SqlFragme
                 else _COMPUTED_SQL[k] for k in plan.computed]
     params: list[Any] = []
     if plan.metadata_tags:
-        pairs = ", ".join("?, json_extract(m.metadata, ?)" for _ in plan.metadata_tags)
-        for tag in plan.metadata_tags:
-            params += [tag, f'$."{tag}"']
+        tags = list(plan.metadata_tags)
+        if len(tags) <= _TAGS_PER_OBJECT:
+            merged = "json_object(" + ", ".join(
+                "?, json_extract(m.metadata, ?)" for _ in tags) + ")"
+            for tag in tags:
+                params += [tag, f'$."{tag}"']
+        else:
+            # SQLite takes at most 127 arguments per function: many tags (includefield)
+            # are one parameter, a JSON array, that the stored object's keys are matched to.
+            merged = ("(SELECT json_group_object(key, value) FROM json_each(m.metadata) "
+                      "WHERE key IN (SELECT value FROM json_each(?)))")
+            params.append(json.dumps(tags))
         if level is Level.INSTANCE:
-            columns.append(f"(SELECT json_object({pairs}) FROM instance m "
+            columns.append(f"(SELECT {merged} FROM instance m "
                            "WHERE m.instance_key = i.instance_key)")
         else:
-            columns.append(f"(SELECT json_object({pairs}) {_NEWEST_INSTANCE[level]} "
+            columns.append(f"(SELECT {merged} {_NEWEST_INSTANCE[level]} "
                            "ORDER BY m.instance_key DESC LIMIT 1)")
     page = ", ".join("(?)" for _ in keys)
     sql = (f"SELECT {', '.join(columns) or 'p.k'} FROM (SELECT column1 AS k FROM "

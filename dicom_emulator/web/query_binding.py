@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from starlette.requests import Request
 
+from dicom_emulator.dicom.values import integer_in_bits
 from dicom_emulator.errors import BadRequestError
 
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -50,9 +51,9 @@ class QueryBinder:
             return default
         if not text.strip():
             raise InvalidQueryParameterError(key, f"The value '{text}' is invalid.")
-        if not _INTEGER.match(text) or abs(int(text)) > LONG_MAX:
+        value = integer_in_bits(text, 63)
+        if value is None:
             raise InvalidQueryParameterError(key, f"The value '{text}' is not valid for {key}.")
-        value = int(text)
         if not minimum <= value <= maximum:
             top = LONG_MAX_TEXT if maximum == LONG_MAX else str(maximum)
             raise InvalidQueryParameterError(
@@ -84,7 +85,13 @@ class QueryBinder:
             ) from None
         if value.tzinfo is None:
             raise InvalidQueryParameterError(key, "Date and time value must specify a time zone.")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            # DateTime.Parse's FormatException: "The UTC representation of the date … falls
+            # outside the year range 1-9999." (a binding failure like any other format error)
+            raise InvalidQueryParameterError(
+                key, f"The value '{text}' is not valid for {key}.") from None
 
 
 def round_trip_text(value: datetime | None, default: str) -> str:

@@ -11,6 +11,7 @@ from dicom_emulator.web.request import components, partition_key, path_uids
 
 
 async def delete_instances(request: Request) -> Response:
+    """``DELETE`` a study, series or instance: 204, or 404 when nothing matches."""
     uids = path_uids(request)
     app = components(request)
     await run_in_threadpool(delete, app.index, app.blobs, uids,

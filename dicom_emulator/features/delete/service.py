@@ -8,7 +8,7 @@ thread.
 
 from __future__ import annotations
 
-from dicom_emulator.errors import not_found
+from dicom_emulator.errors import DataStoreError, not_found
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.index import Index, InstanceUids
 from dicom_emulator.storage.schema import DEFAULT_PARTITION_KEY
@@ -25,7 +25,13 @@ def delete_instances(index: Index, blobs: BlobStore, uids: InstanceUids, *,
         Nothing is stored under these UIDs (named after the level asked for).
     """
     study, series, sop = uids
-    gone = index.delete(study, series, sop, partition_key=partition_key)
+    try:
+        gone = index.delete(study, series, sop, partition_key=partition_key)
+    except DataStoreError:
+        # A full disk: a delete is how space comes back, so it may use the reserve.
+        if not index.release_reserve():
+            raise
+        gone = index.delete(study, series, sop, partition_key=partition_key)
     if not gone:
         raise not_found(series, sop)
     for instance in gone:

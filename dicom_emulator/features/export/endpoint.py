@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from dicom_emulator.errors import UnsupportedMediaTypeError
 from dicom_emulator.features.export.specification import read_specification
 from dicom_emulator.features.extended_query_tags.validation import InvalidRequestBodyError
+from dicom_emulator.web.json_body import JsonTooDeepError, check_depth, read_limited_body
 from dicom_emulator.web.media import parse_media_type
 from dicom_emulator.web.request import base_url, components, partition_key
 from dicom_emulator.web.urls import operation_url
@@ -26,11 +27,14 @@ async def _json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type")
     if parse_media_type(content_type or "").type != "application/json":
         raise UnsupportedMediaTypeError(content_type)
-    raw = await request.body()
+    raw = await read_limited_body(request)
     if not raw.strip():
         return None
     try:
+        check_depth(raw)  # json.loads would recurse into a RecursionError (a 500)
         return json.loads(raw)
+    except JsonTooDeepError as exc:
+        raise InvalidRequestBodyError("$", str(exc)) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequestBodyError("$", f"The request body is not valid JSON: {exc}") from None
 

@@ -23,6 +23,7 @@ from dicom_emulator.features.extended_query_tags.validation import (
     parse_query_status_body,
     validate_entries,
 )
+from dicom_emulator.web.json_body import JsonTooDeepError, check_depth, read_limited_body
 from dicom_emulator.web.media import parse_media_type
 from dicom_emulator.web.query_binding import LONG_MAX, QueryBinder
 from dicom_emulator.web.request import base_url, components
@@ -34,11 +35,14 @@ async def _json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type")
     if parse_media_type(content_type or "").type != "application/json":
         raise UnsupportedMediaTypeError(content_type)
-    raw = await request.body()
+    raw = await read_limited_body(request)
     if not raw.strip():
         return None
     try:
+        check_depth(raw)
         return json.loads(raw)
+    except JsonTooDeepError as exc:
+        raise InvalidRequestBodyError("$", str(exc)) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequestBodyError("$", f"The request body is not valid JSON: {exc}") from None
 

@@ -40,6 +40,7 @@ def partitioned(handler: Endpoint, *, creates: bool) -> Endpoint:
         return await handler(request)
 
     endpoint.__name__ = f"partitioned_{handler.__name__}"
+    endpoint.__doc__, endpoint.__wrapped__ = handler.__doc__, handler  # type: ignore[attr-defined]
     return endpoint
 
 
@@ -54,6 +55,7 @@ def unpartitioned(handler: Endpoint) -> Endpoint:
         return await handler(request)
 
     endpoint.__name__ = handler.__name__
+    endpoint.__doc__, endpoint.__wrapped__ = handler.__doc__, handler  # type: ignore[attr-defined]
     return endpoint
 
 

@@ -23,6 +23,7 @@ from dicom_emulator.dicom.values import (
     canonical_date,
     canonical_date_time,
     canonical_time,
+    integer_in_bits,
 )
 from dicom_emulator.dicom.vr import (
     DATE_TIME_VRS,
@@ -244,11 +245,10 @@ def _integer_option(options: dict[str, list[str]], prop: str, default: int, low:
     # ASP.NET binds the first value; its messages name the property (Limit, Offset), and a
     # number its type (int, long) cannot hold does not bind at all.
     text = values[0].strip()
-    bits = 31 if high is not None else 63
-    if not _INTEGER.fullmatch(text) or not -(2**bits) <= int(text) < 2**bits:
+    number = integer_in_bits(text, 31 if high is not None else 63)
+    if number is None or not _INTEGER.fullmatch(text):
         raise QueryParseError(INVALID_OPTION.format(
             prop, f"The value '{values[0]}' is not valid for {prop}."))
-    number = int(text)
     if number < low or (high is not None and number > high):
         # RangeAttribute(0, long.MaxValue) prints its maximum as a double.
         shown = str(high) if high is not None else "9.223372036854776E+18"
@@ -304,9 +304,10 @@ def parse_condition(attribute: QueryAttribute, value: str, fuzzy: bool) -> Condi
     if vr in QUERIED_AS_TEXT_VRS:
         return Exact(value)
     if vr in QUERIED_AS_INTEGER_VRS:
-        if not _INTEGER.fullmatch(value):
+        number = integer_in_bits(value, 63) if _INTEGER.fullmatch(value) else None
+        if number is None:  # long.Parse: no number, or none a long holds
             raise QueryParseError(INVALID_NUMBER.format(value, name, "long"))
-        return Exact(int(value))
+        return Exact(number)
     if vr in QUERIED_AS_REAL_VRS:
         try:
             return Exact(float(value))

@@ -14,6 +14,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from dicom_emulator.dicom.values import integer_in_bits
 from dicom_emulator.errors import BadRequestError
 from dicom_emulator.features.retrieve.negotiation import (
     AcceptValue,
@@ -52,7 +53,6 @@ INVALID_PARAMETER = "The query parameter '{0}' is invalid. {1}"
 # (so "2.0" is 2), Int32 type conversion for a single frame or quality.
 _CSV_INT = re.compile(r"^\s*[+-]?[0-9]+(?:\.0*)?\s*$", re.ASCII)
 _INT = re.compile(r"^\s*[+-]?[0-9]+\s*$", re.ASCII)
-_INT32 = range(-(2**31), 2**31)
 
 
 def _accept(request: Request) -> list[AcceptValue]:
@@ -118,8 +118,8 @@ async def retrieve_metadata(request: Request) -> Response:
 
 def _int_parameter(value: str, name: str, pattern: re.Pattern[str], message: str) -> int:
     if pattern.match(value):
-        number = int(value.strip().split(".")[0])
-        if number in _INT32:
+        number = integer_in_bits(value.strip().split(".")[0], 31)
+        if number is not None:
             return number
     raise BadRequestError(INVALID_PARAMETER.format(name, message))
 

@@ -19,6 +19,10 @@ from python_multipart.multipart import MultipartParser
 from dicom_emulator.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 from dicom_emulator.web.media import DICOM, MULTIPART_RELATED, parse_media_type
 
+# MultipartReader's HeadersLengthLimit and HeadersCountLimit (their defaults).
+PART_HEADERS_LENGTH_LIMIT = 16 * 1024
+PART_HEADERS_COUNT_LIMIT = 16
+
 
 class MultipartError(ValueError):
     """The body is not a well-formed multipart message."""
@@ -47,23 +51,43 @@ class MultipartSpooler:
         self._field = bytearray()
         self._value = bytearray()
         self._headers: dict[str, str] = {}
+        self._headers_size = 0
         self._parser = MultipartParser(
             boundary,
             {
                 "on_part_begin": self._part_begin,
-                "on_header_field": lambda d, s, e: self._field.extend(d[s:e]),
-                "on_header_value": lambda d, s, e: self._value.extend(d[s:e]),
+                "on_header_field": lambda d, s, e: self._header_bytes(self._field, d[s:e]),
+                "on_header_value": lambda d, s, e: self._header_bytes(self._value, d[s:e]),
                 "on_header_end": self._header_end,
                 "on_headers_finished": self._headers_finished,
                 "on_part_data": self._part_data,
                 "on_part_end": self._part_end,
             },
+            # python-multipart's own defaults (8 headers, 4 KB a line) are stricter than
+            # ASP.NET's and checked before a callback sees the bytes: loosened, so that the
+            # limits above answer (each callback gets at most one received chunk).
+            max_header_count=PART_HEADERS_COUNT_LIMIT + 2,
+            max_header_size=2**31,
         )
 
     def _part_begin(self) -> None:
         self._headers = {}
+        self._headers_size = 0
+
+    def _header_bytes(self, into: bytearray, data: bytes) -> None:
+        # ASP.NET's MultipartReader reads a part's headers within HeadersLengthLimit
+        # (16 KB): a header line past what is left fails the read (InvalidDataException,
+        # which AspNetCoreMultipartReader answers as a bad multipart request, 400).
+        into.extend(data)
+        remaining = PART_HEADERS_LENGTH_LIMIT - self._headers_size
+        if len(self._field) + len(self._value) + 4 > remaining:
+            raise BadRequestError(f"Line length limit {remaining} exceeded.")
 
     def _header_end(self) -> None:
+        self._headers_size += len(self._field) + len(self._value) + 4  # ": " and CRLF
+        if len(self._headers) >= PART_HEADERS_COUNT_LIMIT:
+            raise BadRequestError(
+                f"Multipart headers count limit {PART_HEADERS_COUNT_LIMIT} exceeded.")
         name = self._field.decode("latin-1").strip().lower()
         self._headers[name] = self._value.decode("latin-1").strip()
         self._field.clear()
@@ -86,6 +110,8 @@ class MultipartSpooler:
     def feed(self, chunk: bytes) -> None:
         try:
             self._parser.write(chunk)
+        except (OSError, BadRequestError):
+            raise  # a full disk (not the client's framing), or a limit's own answer
         except Exception as exc:  # python-multipart raises several types for bad framing
             raise MultipartError(str(exc)) from exc
 
@@ -109,8 +135,21 @@ async def _limited(chunks: AsyncIterable[bytes], max_bytes: int) -> AsyncIterato
     async for chunk in chunks:
         received += len(chunk)
         if received > max_bytes:
-            raise PayloadTooLargeError()
+            raise too_large(max_bytes)
         yield chunk
+
+
+def too_large(max_bytes: int) -> PayloadTooLargeError:
+    """``PayloadTooLargeException(MaxAllowedDicomFileSize)``: 413 and its message."""
+    return PayloadTooLargeError(f"The request exceeded the allowed limit of {max_bytes} bytes.")
+
+
+def check_declared_length(content_length: str | None, max_bytes: int) -> None:
+    """413 before a byte is read when the Content-Length says the body is too large
+    (Kestrel refuses such a body at its first read)."""
+    if content_length is not None and content_length.strip().isdigit() and \
+            int(content_length) > max_bytes:
+        raise too_large(max_bytes)
 
 
 async def spool_parts(content_type: str | None, chunks: AsyncIterable[bytes], tmp_dir: Path,

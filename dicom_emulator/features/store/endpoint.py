@@ -7,18 +7,21 @@ v2 conformance statement only, so v1 answers it as a method it does not have (40
 
 from __future__ import annotations
 
+import logging
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from dicom_emulator.features.store.body import discard_parts, spool_parts
+from dicom_emulator.features.store.body import check_declared_length, discard_parts, spool_parts
 from dicom_emulator.features.store.response import (
     MULTIPLE_VALUES_WARNING,
     has_multiple_values,
     response_dataset,
     response_status,
 )
+from dicom_emulator.features.store.service import PROCESSING_FAILURE, Outcome
 from dicom_emulator.web.request import (
     api_version,
     base_url,
@@ -28,6 +31,8 @@ from dicom_emulator.web.request import (
     require_dicom_json_accept,
 )
 from dicom_emulator.web.responses import DicomJSONResponse
+
+log = logging.getLogger(__name__)
 
 
 async def store_instances(request: Request) -> Response:
@@ -48,6 +53,7 @@ async def _store(request: Request, replace: bool) -> Response:
     study_uid, _, _ = optional_path_uids(request)
     app = components(request)
     settings = app.settings
+    check_declared_length(request.headers.get("content-length"), settings.max_request_bytes)
     try:
         parts = await spool_parts(request.headers.get("content-type"), request.stream(),
                                   settings.tmp_dir, settings.max_request_bytes)
@@ -55,6 +61,15 @@ async def _store(request: Request, replace: bool) -> Response:
         # The client went away mid-body: its spooled parts are already removed, and no one
         # reads an answer; a 400 instead of an error log and a 500.
         return Response(status_code=400)
+    except OSError as exc:
+        # The body could not be spooled (a full disk): the service's answer to an instance
+        # it could not store, 272 (its StoreService catches storage errors per instance),
+        # so 409 with one failed item; not a 400 that blames the client.
+        log.warning("could not receive a STOW body: %r", exc)
+        outcomes = [Outcome(failure=PROCESSING_FAILURE)]
+        return DicomJSONResponse(response_dataset(outcomes, study_uid, base_url(request),
+                                                  api_version(request)),
+                                 status_code=response_status(outcomes, api_version(request)))
     if not parts:  # a multipart body with no parts (an empty single part is one part)
         return Response(status_code=204)
     api = api_version(request)

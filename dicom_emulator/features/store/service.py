@@ -28,6 +28,7 @@ from pydicom.uid import ImplicitVRLittleEndian
 from dicom_emulator.dicom.attributes import LEVEL_ATTRIBUTES, Level
 from dicom_emulator.dicom.dicom_json import DicomJson, subset, to_metadata
 from dicom_emulator.dicom.validation import AttributeProblem, first_value, is_valid_uid, uid_value
+from dicom_emulator.errors import DataStoreError
 from dicom_emulator.features.store.body import ReceivedPart
 from dicom_emulator.features.store.rules import (
     REQUIRED_UIDS,
@@ -123,12 +124,21 @@ class StoreService:
         try:
             results = self.index.add_instances([r for r, _ in records], replace=replace,
                                                partition_key=partition_key)
+        except DataStoreError:
+            # The index could not be written (a full disk): what the service's StoreService
+            # answers any storage failure of an instance with, 272; their files go.
+            for record, outcome in records:
+                self.blobs.remove(record.blob)
+                outcome.failure, outcome.warning, outcome.comments = PROCESSING_FAILURE, None, []
+                outcome.report_attributes = False
+            return outcomes
         except BaseException:
             for record, _ in records:
                 self.blobs.remove(record.blob)
             raise
         finally:
             self._release(mine)
+        self.index.restore_reserve()  # room came back if this store fitted
         for (record, outcome), error in zip(records, results.errors, strict=True):
             if error is not None:
                 outcome.failure = SOP_INSTANCE_ALREADY_EXISTS
