@@ -27,6 +27,7 @@ from dicom_emulator.features.query.parser import bind_options
 from dicom_emulator.features.workitems import datasets
 from dicom_emulator.features.workitems.messages import EMPTY_BODY, INVALID_BODY, NO_DATASET
 from dicom_emulator.features.workitems.service import Answer, Outcome
+from dicom_emulator.web.json_body import check_depth, read_limited_body
 from dicom_emulator.web.media import DICOM_JSON, parse_accept, parse_media_type
 from dicom_emulator.web.request import (
     base_url,
@@ -60,10 +61,11 @@ async def _dataset(request: Request) -> Dataset:
     content_type = request.headers.get("content-type")
     if content_type is None or parse_media_type(content_type).type != DICOM_JSON:
         raise UnsupportedMediaTypeError(content_type, message="")
-    raw = await request.body()
+    raw = await read_limited_body(request)
     if not raw.strip():
         raise BadRequestError(INVALID_BODY.format("", EMPTY_BODY))
     try:
+        check_depth(raw)  # deeper than System.Text.Json reads: a bad body, not a crash
         body = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         detail = f"The body is not valid JSON: {exc}"
