@@ -25,17 +25,24 @@ from tests.support.datasets import make_dataset
 pytestmark = pytest.mark.live
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port_pair() -> int:
+    """A free port whose next port is free too (the partitioned service takes it)."""
+    while True:
+        with socket.socket() as sock, socket.socket() as after:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+            try:
+                after.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
 
 
 @pytest.fixture(scope="module")
 def usual(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of a usual local emulator (never started here)."""
     return Settings(emulator_data_dir=tmp_path_factory.mktemp("kit") / "emulator",
-                    emulator_port=free_port())
+                    emulator_port=free_port_pair())
 
 
 @pytest.fixture(scope="module")
