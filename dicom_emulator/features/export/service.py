@@ -12,7 +12,6 @@ batch not committed.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,6 +25,7 @@ from dicom_emulator.features.export.sink import (
     parse_credential,
 )
 from dicom_emulator.features.export.specification import ExportSpecification, parse_identifier
+from dicom_emulator.features.operations.worker import OperationWorker
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.exports import ExportCheckpoint, ExportStore
 from dicom_emulator.storage.index import Index, StoredInstance
@@ -39,19 +39,19 @@ _NOT_FOUND = ("The specified study cannot be found.", "The specified series cann
               "The specified instance cannot be found.")
 
 
-class Exporter:
+class Exporter(OperationWorker[Operation]):
     """Starts export operations and runs them one at a time, oldest first, on a thread."""
+
+    kind = "export"
 
     def __init__(self, store: ExportStore, index: Index, blobs: BlobStore,
                  credential: str | None, batch_size: int = BATCH_SIZE):
+        super().__init__()
         self.store = store
         self.index = index
         self.blobs = blobs
         self._credential = parse_credential(credential) if credential else None
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         # Called before each batch; tests make it wait to stop the worker between batches.
         self.before_batch: Callable[[], object] = lambda: None
 
@@ -73,41 +73,22 @@ class Exporter:
             sink.close()
         operation = self.store.create(partition_key, spec.identifiers, spec.container_url,
                                       error_href, operation_id)
-        self._wake.set()
+        self.notify()
         return operation
 
     # -- the worker --------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the worker; it first resumes any export a restart interrupted."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="dicom-emulator-export",
-                                            daemon=True)
-            self._thread.start()
+    def next_job(self) -> Operation | None:
+        return self.store.active_operation()
 
-    def request_stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
+    def run_job(self, job: Operation) -> None:
+        self._export(job)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the batch in progress (its counts commit only if it finished)."""
-        self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+    def job_failed(self, job: Operation) -> None:
+        self.store.finish(job.operation_id, OperationStatus.FAILED)
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            operation = self.store.active_operation()
-            if operation is None:
-                self._wake.wait()
-                self._wake.clear()
-                continue
-            try:
-                self._export(operation)
-            except Exception:  # the operation fails; the worker lives on for the next
-                log.exception("export operation %s failed", operation.operation_id)
-                self.store.finish(operation.operation_id, OperationStatus.FAILED)
+    def job_id(self, job: Operation) -> str:
+        return job.operation_id
 
     def _export(self, operation: Operation) -> None:
         if operation.status is OperationStatus.NOT_STARTED:
@@ -116,9 +97,9 @@ class Exporter:
         sink = self._sink(checkpoint.container_url, operation.operation_id)
         try:
             with ThreadPoolExecutor(PARALLEL_COPIES, "dicom-emulator-export-copy") as pool:
-                while not self._stopping.is_set():
+                while not self.stopping:
                     self.before_batch()
-                    if self._stopping.is_set():
+                    if self.stopping:
                         return
                     batch = checkpoint.remaining[:self.batch_size]
                     if not batch:

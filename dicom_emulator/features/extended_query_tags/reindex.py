@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 
 from dicom_emulator.dicom.indexing import InvalidValue, find_element, index_value
+from dicom_emulator.features.operations.worker import OperationWorker
 from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore, value_row
 from dicom_emulator.storage.operations import Operation, OperationStatus
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 200
 
 
-class Reindexer:
+class Reindexer(OperationWorker[Operation]):
     """Runs reindex operations one at a time, oldest first, on its own thread.
 
     Parameters
@@ -36,59 +36,32 @@ class Reindexer:
         less time and report progress more often).
     """
 
+    kind = "reindex"
+
     def __init__(self, store: ExtendedQueryTagStore, batch_size: int = DEFAULT_BATCH_SIZE):
+        super().__init__()
         self.store = store
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         # Called before each batch; tests make it wait to pause the worker between batches.
         self.before_batch: Callable[[], object] = lambda: None
 
-    def start(self) -> None:
-        """Start the worker; it first resumes any operation left unfinished by a restart."""
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name="dicom-emulator-reindex",
-                                        daemon=True)
-        self._thread.start()
+    def next_job(self) -> Operation | None:
+        return self.store.active_operation()
 
-    def notify(self) -> None:
-        """Tell the worker that an operation was added."""
-        self._wake.set()
+    def run_job(self, job: Operation) -> None:
+        self._reindex(job)
 
-    def request_stop(self) -> None:
-        """Ask the worker to stop after the batch in progress, without waiting."""
-        self._stopping.set()
-        self._wake.set()
+    def job_failed(self, job: Operation) -> None:
+        self.store.fail(job.operation_id)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the batch in progress (which commits or rolls back as a whole)."""
-        self.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("reindex worker did not stop within %.0f s", timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            operation = self.store.active_operation()
-            if operation is None:
-                self._wake.wait()
-                self._wake.clear()
-                continue
-            try:
-                self._reindex(operation)
-            except Exception:  # keep the worker alive for later operations
-                log.exception("reindex operation %s failed", operation.operation_id)
-                self.store.fail(operation.operation_id)
+    def job_id(self, job: Operation) -> str:
+        return job.operation_id
 
     def _reindex(self, operation: Operation) -> None:
         if operation.status is OperationStatus.NOT_STARTED:
             self.store.start(operation.operation_id)
         cursor = operation.cursor
-        while not self._stopping.is_set():
+        while not self.stopping:
             self.before_batch()
             tags = self.store.operation_tags(operation.operation_id)
             batch = (self.store.instances_to_reindex(operation, cursor, self.batch_size)

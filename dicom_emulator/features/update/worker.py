@@ -12,12 +12,12 @@ first study not counted. Operations run one at a time, oldest first.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from dicom_emulator.features.operations.worker import OperationWorker
 from dicom_emulator.features.update.versions import new_version
 from dicom_emulator.storage.blobs import BlobStore
 from dicom_emulator.storage.updates import (
@@ -48,7 +48,7 @@ def instance_failed(partition_name: str, instance: CurrentInstance) -> str:
             f"{instance.series_uid}, SOPInstanceUID: {instance.sop_uid}")
 
 
-class Updater:
+class Updater(OperationWorker[UpdateJob]):
     """Runs update operations on its own thread.
 
     Parameters
@@ -61,56 +61,35 @@ class Updater:
         Where a new file is written before it is committed.
     """
 
+    kind = "update"
+
     def __init__(self, store: UpdateStore, blobs: BlobStore, tmp_dir: Path):
+        super().__init__()
         self.store = store
         self.blobs = blobs
         self.tmp_dir = tmp_dir
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         # Called before a study's index switch; tests make it wait to hold the worker
         # between writing a study's files and switching its index.
         self.before_switch: Callable[[], object] = lambda: None
 
-    def start(self) -> None:
-        """Start the worker; it first resumes an operation a restart interrupted."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="dicom-emulator-update",
-                                            daemon=True)
-            self._thread.start()
+    def next_job(self) -> UpdateJob | None:
+        return self.store.next_job()
 
-    def notify(self) -> None:
-        self._wake.set()
+    def run_job(self, job: UpdateJob) -> None:
+        self._update(job)
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the study in progress (switched whole or not at all)."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("update worker did not stop within %.0f s", timeout)
-            self._thread = None
+    def job_failed(self, job: UpdateJob) -> None:
+        # The study in progress fails; the rest of the operation goes on.
+        fresh = self.store.job(job.operation_id)
+        if fresh is not None and fresh.processed < len(fresh.study_uids):
+            self.store.fail_study(fresh, [study_failed(fresh.study_uids[fresh.processed])])
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            job = self.store.next_job()
-            if job is None:
-                self._wake.wait()
-                self._wake.clear()
-                continue
-            try:
-                self._update(job)
-            except Exception:  # keep the worker alive: this study fails, the rest go on
-                log.exception("update operation %s failed", job.operation_id)
-                fresh = self.store.job(job.operation_id)
-                if fresh is not None and fresh.processed < len(fresh.study_uids):
-                    self.store.fail_study(fresh, [study_failed(
-                        fresh.study_uids[fresh.processed])])
+    def job_id(self, job: UpdateJob) -> str:
+        return job.operation_id
 
     def _update(self, job: UpdateJob) -> None:
         self.store.start(job.operation_id)
-        while not self._stopping.is_set():
+        while not self.stopping:
             current = self.store.job(job.operation_id)
             assert current is not None
             job = current
