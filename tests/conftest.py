@@ -71,3 +71,19 @@ def auth_http(auth_settings: EmulatorSettings) -> Iterator[TestClient]:
     with TestClient(create_app(auth_settings), base_url="http://127.0.0.1",
                     client=("127.0.0.1", 50000)) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """The one headless Chromium of the session (Debian's, driven by Playwright): one
+    sync Playwright per thread is all Playwright allows, so every browser test shares it.
+    Without Chromium or Playwright the tests skip with the reason, except under CI=true."""
+    from tests.viewer.browser import CHROMIUM, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()

@@ -1,4 +1,5 @@
-"""A real browser for the tests that need one: Debian's Chromium driven by Playwright.
+"""A web server on another origin for the CORS and sign-in tests (the browser is the
+session's one, in ``tests/conftest.py``).
 
 Without Chromium (or Playwright) the tests are skipped with the reason, except under
 ``CI=true``, where a missing browser is a failure: CI must run them.
@@ -6,38 +7,13 @@ Without Chromium (or Playwright) the tests are skipped with the reason, except u
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser tests must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """A headless Chromium for the session."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install playwright)")
-    if not CHROMIUM.exists():
-        _unavailable(f"Chromium is not at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
 
 
 class _Quiet(SimpleHTTPRequestHandler):

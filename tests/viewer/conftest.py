@@ -17,21 +17,10 @@ import requests
 
 from helpers import samples
 from tests.support.live_emulator import running_emulator
-from tests.viewer.browser import CHROMIUM, NetworkLog, require_browser, require_ohif
+from tests.viewer.browser import NetworkLog, require_ohif
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield chromium
-        chromium.close()
 
 
 def store(url: str, paths: list[Path], token: str | None = None) -> None:
