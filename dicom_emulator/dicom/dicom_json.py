@@ -1,23 +1,29 @@
 """DICOM JSON (PS3.18 F.2) as the service returns it: pydicom's encoder, minus bulk data.
 
 The Azure service omits OB, OD, OF, OL, OV, OW and UN elements from metadata and
-offers no BulkDataURIs, so they are dropped before encoding.
+offers no BulkDataURIs, so they are dropped before encoding. :mod:`.json_encoder` gives
+the same JSON from the raw elements, several times faster (STOW encodes every instance);
+pydicom's path is the reference, and decides whenever the fast one is not sure.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from dicom_emulator.dicom import json_encoder
 from dicom_emulator.dicom.tags import tag_hex
 from dicom_emulator.dicom.vr import BULK_DATA_VRS
 
-__all__ = ["DicomJson", "element", "subset", "to_metadata"]
+__all__ = ["DicomJson", "element", "pydicom_metadata", "subset", "to_metadata"]
 
 DicomJson = dict[str, Any]
+
+log = logging.getLogger(__name__)
 
 
 def _without_bulk(ds: Dataset, drop: frozenset[int]) -> Dataset:
@@ -34,8 +40,22 @@ def _without_bulk(ds: Dataset, drop: frozenset[int]) -> Dataset:
 
 
 def to_metadata(ds: Dataset, drop: Iterable[int] = ()) -> DicomJson:
-    """The instance's DICOM JSON without bulk data and without the ``drop`` tags."""
-    return _without_bulk(ds, frozenset(drop)).to_json_dict(suppress_invalid_tags=True)
+    """The instance's DICOM JSON without bulk data and without the ``drop`` tags.
+
+    Raises what pydicom raises converting an element (the dataset is invalid).
+    """
+    dropped = frozenset(drop)
+    if json_encoder.can_encode():
+        try:
+            return json_encoder.metadata(ds, dropped)
+        except Exception:  # pydicom's path says what this dataset gives, or raises
+            log.debug("the fast DICOM JSON encoder gave up", exc_info=True)
+    return pydicom_metadata(ds, dropped)
+
+
+def pydicom_metadata(ds: Dataset, drop: frozenset[int]) -> DicomJson:
+    """:func:`to_metadata` by pydicom alone (the reference the fast encoder matches)."""
+    return _without_bulk(ds, drop).to_json_dict(suppress_invalid_tags=True)
 
 
 def subset(metadata: DicomJson, keywords: Iterable[str]) -> DicomJson:
