@@ -8,6 +8,7 @@ pydicom's path is the reference, and decides whenever the fast one is not sure.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -60,12 +61,13 @@ def pydicom_metadata(ds: Dataset, drop: frozenset[int]) -> DicomJson:
 
 def subset(metadata: DicomJson, keywords: Iterable[str]) -> DicomJson:
     """Only the given attributes of a DICOM JSON dataset (those present)."""
-    out = {}
-    for keyword in keywords:
-        tag = tag_hex(keyword)
-        if tag in metadata:
-            out[tag] = metadata[tag]
-    return out
+    return {key: metadata[key] for key in _keys(tuple(keywords)) if key in metadata}
+
+
+@functools.cache
+def _keys(keywords: tuple[str, ...]) -> tuple[str, ...]:
+    # Each store asks for the same three lists; looking their keywords up was most of it.
+    return tuple(tag_hex(keyword) for keyword in keywords)
 
 
 def element(vr: str, *values: Any) -> DicomJson:

@@ -247,5 +247,11 @@ def _utf8_json(value: DicomJson) -> str:
     return text
 
 
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")), without a new encoder per
+# call. Not orjson: it writes 1e-05 as 0.00001 and NaN as null (DS, FL, FD values can be
+# either) and fails on integers beyond 64 bits (an IS can be one).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _json(value: DicomJson) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
