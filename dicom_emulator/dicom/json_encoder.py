@@ -62,6 +62,7 @@ _ESC = b"\x1b"  # a code extension: pydicom decodes each escaped fragment on its
 # 15 digits so that pydicom's int/float comparison cannot make it an ISfloat.
 _DS_VALUE = re.compile(r" *[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *", re.ASCII)
 _IS_VALUE = re.compile(r" *[+-]?[0-9]{1,15} *", re.ASCII)
+_LUT_DESCRIPTORS = frozenset(int(tag) for tag in _LUT_DESCRIPTOR_TAGS)  # a tuple of BaseTags
 _NO_VALUE: frozenset[int] = frozenset()  # the ``drop`` of a sequence item: nothing
 
 
@@ -282,7 +283,7 @@ def _pn(raw: RawDataElement, vr: str, value: bytes, text: _Text) -> list[Any]:
 
 def _numbers(raw: RawDataElement, vr: str, value: bytes, text: _Text) -> list[Any]:
     size = BINARY_VALUE_SIZES[vr]
-    if not raw.is_little_endian or len(value) % size or raw.tag in _LUT_DESCRIPTOR_TAGS:
+    if not raw.is_little_endian or len(value) % size or raw.tag in _LUT_DESCRIPTORS:
         raise _Unsure  # wrong length raises; LUT descriptors are adjusted by pydicom
     return list(struct.unpack(f"<{len(value) // size}{_STRUCT_CODES[vr]}", value))
 
