@@ -33,6 +33,9 @@ from helpers import samples
 from tests.dicom import raw_files
 from tests.dicom.raw_files import EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, Element, Encoding
 
+# Both encoders read what pydicom warns about (bad encodings, unknown VRs): expected here.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
 Encoder = Callable[[Dataset, frozenset[int]], dict[str, Any]]
 Source = Path | bytes
 
