@@ -52,11 +52,10 @@ class BlobStore:
         """
         name = f"{folder}/{uuid.uuid4().hex}.dcm"
         target = self.root / name
-        try:
-            target.parent.mkdir()
-        except FileExistsError:
-            pass
-        else:
+        # A stat, not a mkdir that fails: a failing mkdir locks the parent folder, and took
+        # up to a millisecond a file under concurrent stores here.
+        if not target.parent.is_dir():
+            target.parent.mkdir(exist_ok=True)
             fsync_dir(self.root)  # a new folder's own name must last too (256 times ever)
         if not has_preamble:
             spooled = self._with_preamble(spooled)
