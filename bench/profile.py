@@ -15,6 +15,11 @@ so a wait never looks like work. ``--all-threads`` samples every thread that is 
 instead (work done with the GIL released, such as file writes, shows up there). py-spy
 runs ``--nonblocking``: it does not pause the server to sample it, so the load and the CPU
 figure are those of an unprofiled run.
+
+The machine is shared and its load changes the CPU figure from run to run: with
+``--baseline-tree DIR`` a second emulator, from another checkout (e.g. ``/work/main``),
+takes turns with the profiled one under the same load (``bench.measure``), unprofiled,
+and both figures are reported side by side.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench import measure
@@ -93,11 +99,19 @@ def top_functions(raw: str, count: int = TOP) -> tuple[int, list[list[str]], lis
 
 
 def profile_stow(clients: int, per_request: int, instances: int, all_threads: bool,
-                 tmp: Path) -> tuple[str, measure.Rate]:
-    """The raw py-spy output of one STOW run, and the run's rate."""
+                 tmp: Path, baseline: Path | None = None) -> tuple[str, dict[str, measure.Rate]]:
+    """The raw py-spy output of one STOW run, and the rate of each server ("profiled", and
+    "baseline" when a baseline tree is given)."""
     load = list(generate(instances))
     out = tmp / "profile.txt"
-    with emulator(tmp / "emulator") as server:
+    with ExitStack() as stack:
+        server = stack.enter_context(emulator(tmp / "emulator"))
+        server.name = "profiled"
+        servers = [server]
+        if baseline is not None:
+            other = stack.enter_context(emulator(tmp / "baseline", tree=baseline))
+            other.name = "baseline"
+            servers.append(other)
         command = [py_spy(), "record", "--pid", str(server.process.pid), "--rate", str(RATE),
                    "--format", "raw", "--nolineno", "--nonblocking", "--output", str(out)]
         if not all_threads:
@@ -109,12 +123,24 @@ def profile_stow(clients: int, per_request: int, instances: int, all_threads: bo
             time.sleep(1.0)  # let it attach before the load starts
             if spy.poll() is not None:
                 raise SystemExit(f"py-spy failed: {log.read_text(errors='replace')}")
-            with measure.clients([server]) as made:
-                rate = measure.stow(made, load, clients, per_request)[server.name]
+            with measure.clients(servers) as made:
+                rates = measure.stow(made, load, clients, per_request)
         finally:
             spy.send_signal(signal.SIGINT)  # py-spy writes its output when interrupted
             spy.wait(timeout=60)
-    return out.read_text(), rate
+    return out.read_text(), rates
+
+
+def _rates(rates: dict[str, measure.Rate], baseline: Path | None) -> str:
+    profiled = rates["profiled"]
+    text = (f"- profiled: {profiled.per_second:.0f} instances/s, server CPU "
+            f"{profiled.cpu_ms:.2f} ms per instance (/proc/<pid>/stat, user + system)\n")
+    if baseline is not None:
+        other = rates["baseline"]
+        text += (f"- baseline `{baseline}` at commit {head_commit(baseline)}, unprofiled, "
+                 f"taking turns with it: {other.per_second:.0f} instances/s, server CPU "
+                 f"{other.cpu_ms:.2f} ms per instance\n")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="sample every active thread, not only the GIL holder")
     parser.add_argument("--label", default=None,
                         help="the results file's suffix (default <clients>x<per-request>)")
+    parser.add_argument("--baseline-tree", type=Path, default=None, metavar="DIR",
+                        help="also run, unprofiled and taking turns, the emulator of this "
+                             "checkout, and report both CPU figures")
     parser.add_argument("--no-output", action="store_true", help="print only")
     args = parser.parse_args(argv)
     stop_on_sigterm()
@@ -135,8 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     label = args.label or shape
     commit, load_before = head_commit(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-        raw, rate = profile_stow(args.clients, args.per_request, args.instances,
-                                 args.all_threads, Path(tmp))
+        raw, rates = profile_stow(args.clients, args.per_request, args.instances,
+                                  args.all_threads, Path(tmp), args.baseline_tree)
     samples, by_self, by_total = top_functions(raw)
     command = "python -m bench.profile " + " ".join(argv if argv is not None else sys.argv[1:])
     report = (
@@ -147,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.per_request} instance(s) per request\n"
         f"- {os.cpu_count()} CPUs, load average {load_before:.1f} before and "
         f"{os.getloadavg()[0]:.1f} after\n"
-        f"- {rate.per_second:.0f} instances/s, server CPU {rate.cpu_ms:.2f} ms per instance "
-        f"(/proc/<pid>/stat, user + system)\n"
+        f"{_rates(rates, args.baseline_tree)}"
         f"- py-spy {RATE} Hz, {'every active thread' if args.all_threads else 'GIL holder only'}"
         f", {samples:,} samples; self = the function was running, total = it was on the "
         f"stack\n\n"
