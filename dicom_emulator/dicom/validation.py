@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydicom import config
 from pydicom.datadict import dictionary_description, dictionary_VM, dictionary_VR
@@ -26,6 +27,7 @@ __all__ = [
     "AttributeProblem",
     "check_element",
     "check_multiplicity",
+    "check_value_and_multiplicity",
     "element_failed",
     "missing_tag",
     "tag_text",
@@ -113,31 +115,52 @@ def _text_values(elem: DataElement | RawDataElement, ds: Dataset) -> list[str]:
 def check_element(ds: Dataset, tag: int) -> AttributeProblem | None:
     """The first problem with the element's value (format, length, size), if any."""
     elem = ds.get_item(tag)
+    return None if elem is None else _value_problem(ds, elem, _vr(elem))[0]
+
+
+def check_multiplicity(ds: Dataset, tag: int) -> AttributeProblem | None:
+    """fo-dicom's ``DicomElement.ValidateVM`` for a public element with values."""
+    elem = ds.get_item(tag)
+    return None if elem is None else _multiplicity_problem(ds, elem, _vr(elem), None)
+
+
+def check_value_and_multiplicity(ds: Dataset, tag: int) -> AttributeProblem | None:
+    """:func:`check_element`, then :func:`check_multiplicity` (fo-dicom's
+    ``DicomElement.Validate()``), the element's values read once for both."""
+    elem = ds.get_item(tag)
     if elem is None:
         return None
     vr = _vr(elem)
+    problem, values = _value_problem(ds, elem, vr)
+    return problem or _multiplicity_problem(ds, elem, vr, values)
+
+
+def _value_problem(ds: Dataset, elem: DataElement | RawDataElement,
+                   vr: str) -> tuple[AttributeProblem | None, list[str] | None]:
+    """:func:`check_element`'s problem, and the text values it read (None: not a string)."""
+    tag = int(elem.tag)
     if vr in BINARY_VALUE_SIZES:
         raw = elem.value if isinstance(elem, RawDataElement) else None
         if isinstance(raw, bytes) and len(raw) % BINARY_VALUE_SIZES[vr]:
-            return AttributeProblem(tag, vr, f"{len(raw)} bytes", "Value length is invalid.")
-        return None
+            return AttributeProblem(tag, vr, f"{len(raw)} bytes", "Value length is invalid."), None
+        return None, None
     if vr not in STRING_VRS:
-        return None
+        return None, None
     try:
         values = _text_values(elem, ds)
     except (ValueError, LookupError) as exc:
-        return AttributeProblem(tag, vr, "", f"Value cannot be decoded: {exc}")
+        return AttributeProblem(tag, vr, "", f"Value cannot be decoded: {exc}"), None
     for value in values:
         if vr in fodicom.KNOWN_VRS:  # fo-dicom's rules and words (v2 warnings are its)
             reason = fodicom.reason(vr, value) if value else None
             if reason is not None:
-                return AttributeProblem(tag, vr, value, reason)
+                return AttributeProblem(tag, vr, value, reason), values
             continue
         try:
             validate_value(vr, value, config.RAISE)
         except ValueError as exc:
-            return AttributeProblem(tag, vr, value, str(exc).split(" Please see")[0])
-    return None
+            return AttributeProblem(tag, vr, value, str(exc).split(" Please see")[0]), values
+    return None, values
 
 
 _COUNTED_BINARY_VRS = frozenset({"AT", "FD", "FL", "SL", "SS", "SV", "UL", "US", "UV"})
@@ -157,32 +180,37 @@ def _value_count(elem: DataElement | RawDataElement, vr: str, ds: Dataset) -> in
     return len(_text_values(elem, ds))
 
 
-def _vm_bounds(vm: str) -> tuple[int, float] | None:
-    low, _, high = vm.partition("-")
-    if not low.isdigit():
-        return None
-    if not high:
-        return int(low), int(low)
-    return int(low), float("inf") if high.endswith("n") else int(high)
-
-
-def check_multiplicity(ds: Dataset, tag: int) -> AttributeProblem | None:
-    """fo-dicom's ``DicomElement.ValidateVM`` for a public element with values."""
-    elem = ds.get_item(tag)
-    if elem is None or tag >> 16 & 1:
-        return None
-    vr = _vr(elem)
-    if vr not in _COUNTED_BINARY_VRS and (vr not in STRING_VRS or vr in _SINGLE_VALUE_VRS):
-        return None
+@lru_cache(maxsize=4096)  # a dictionary look-up per element of every stored instance
+def _dictionary_vm(tag: int) -> tuple[str, tuple[int, float] | None] | None:
+    """The dictionary VM of a public tag and its bounds (None: no dictionary entry)."""
     try:
-        vm, name = dictionary_VM(tag), dictionary_description(tag)
+        vm = dictionary_VM(tag)
     except KeyError:
         return None
-    bounds = _vm_bounds(vm)
-    count = _value_count(elem, vr, ds)
+    low, _, high = vm.partition("-")
+    if not low.isdigit():
+        return vm, None
+    if not high:
+        return vm, (int(low), int(low))
+    return vm, (int(low), float("inf") if high.endswith("n") else int(high))
+
+
+def _multiplicity_problem(ds: Dataset, elem: DataElement | RawDataElement, vr: str,
+                          values: list[str] | None) -> AttributeProblem | None:
+    """:func:`check_multiplicity`; ``values``: the element's text values, if read already."""
+    tag = int(elem.tag)
+    if tag >> 16 & 1:
+        return None
+    if vr not in _COUNTED_BINARY_VRS and (vr not in STRING_VRS or vr in _SINGLE_VALUE_VRS):
+        return None
+    entry = _dictionary_vm(tag)
+    if entry is None:
+        return None
+    vm, bounds = entry
+    count = len(values) if values is not None else _value_count(elem, vr, ds)
     if bounds is None or count == 0 or bounds[0] <= count <= bounds[1]:
         return None
-    return AttributeProblem(tag, vr, f"{tag_text(tag)} {vr} {name}",
+    return AttributeProblem(tag, vr, f"{tag_text(tag)} {vr} {dictionary_description(tag)}",
                             f"Number of items {count} does not match ValueMultiplicity {vm}")
 
 

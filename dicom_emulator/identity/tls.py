@@ -32,6 +32,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from starlette.applications import Starlette
 
 from dicom_emulator.settings import EmulatorSettings
+from dicom_emulator.web.idle_timeout import protocol_options
 
 TLS_DIR = "tls"
 _CA_DAYS, _SERVER_DAYS, _RENEW_DAYS = 3650, 397, 30
@@ -179,7 +180,10 @@ class HttpsServer:
             ssl_keyfile=str(self.files.private_key),
             # Closing a TLS connection waits for the client's close_notify (asyncio allows
             # 30 s), which an idle keep-alive client never sends: bound the wait on exit.
-            timeout_graceful_shutdown=3))
+            timeout_graceful_shutdown=3,
+            # Silent clients are closed here too (asyncio closes one that never finishes
+            # its TLS handshake, after 60 s).
+            **protocol_options(settings.idle_timeout)))
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> str:

@@ -2,7 +2,9 @@
 (where the platform needs it: :func:`dicom_emulator.platform.fsync_dir`).
 
 Files are named by a random id, not by UID, so a store after a delete of the same
-UIDs never touches a file a cleanup may still remove.
+UIDs never touches a file a cleanup may still remove. A request's files may share a
+(random) folder: :meth:`BlobStore.place` each, then one :meth:`BlobStore.sync_folders`
+fsyncs that folder once for all their renames.
 """
 
 from __future__ import annotations
@@ -30,16 +32,31 @@ class BlobStore:
     def path(self, name: str) -> Path:
         return self.root / name
 
+    def new_folder(self) -> str:
+        """A random folder name for :meth:`place` (256 of them share the files evenly)."""
+        return uuid.uuid4().hex[:2]
+
     def commit(self, spooled: Path, has_preamble: bool) -> str:
-        """Make a spooled temp file durable under a new name and return that name.
+        """Make a spooled temp file durable under a new name and return that name."""
+        name = self.place(spooled, has_preamble, self.new_folder())
+        self.sync_folders([name])
+        return name
+
+    def place(self, spooled: Path, has_preamble: bool, folder: str) -> str:
+        """Fsync a spooled temp file and rename it into ``folder`` under a new name; the
+        rename is durable only once :meth:`sync_folders` has fsynced that folder.
 
         The Azure service zeroes the 128-byte preamble of every stored file (a preamble can
         carry an executable header). A file sent without one gets a zeroed preamble and the
         ``DICM`` prefix, so that every stored file is a Part 10 file.
         """
-        name = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.dcm"
+        name = f"{folder}/{uuid.uuid4().hex}.dcm"
         target = self.root / name
-        target.parent.mkdir(exist_ok=True)
+        # A stat, not a mkdir that fails: a failing mkdir locks the parent folder, and took
+        # up to a millisecond a file under concurrent stores here.
+        if not target.parent.is_dir():
+            target.parent.mkdir(exist_ok=True)
+            fsync_dir(self.root)  # a new folder's own name must last too (256 times ever)
         if not has_preamble:
             spooled = self._with_preamble(spooled)
         with open(spooled, "r+b") as f:
@@ -47,13 +64,24 @@ class BlobStore:
             f.flush()
             os.fsync(f.fileno())
         os.replace(spooled, target)
-        try:
-            fsync_dir(target.parent)
-        except BaseException:
-            # Not durable, so not acknowledged: leave no file that no index row names.
-            target.unlink(missing_ok=True)
-            raise
         return name
+
+    def sync_folders(self, names: list[str]) -> None:
+        """Make the renames of :meth:`place` durable: each folder of ``names`` fsynced once.
+
+        Raises
+        ------
+        OSError
+            A folder could not be fsynced: then every file of ``names`` is removed (not
+            durable, so not acknowledged: no file that no index row names is left).
+        """
+        try:
+            for folder in dict.fromkeys(self.path(name).parent for name in names):
+                fsync_dir(folder)
+        except BaseException:
+            for name in names:
+                self.remove(name)
+            raise
 
     def _with_preamble(self, spooled: Path) -> Path:
         framed = spooled.with_suffix(".framed")

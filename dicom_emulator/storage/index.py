@@ -184,8 +184,15 @@ class Index:
 
     def instance_exists(self, study_uid: str, series_uid: str, sop_uid: str, *,
                         partition_key: int = DEFAULT_PARTITION_KEY) -> bool:
-        return bool(self.find_instances(study_uid, series_uid, sop_uid,
-                                        partition_key=partition_key))
+        # Not through instance_uids: SQLite walks the study's instances for that (every
+        # STOW asks, so a study's upload grew quadratic); this is three unique-key lookups.
+        row = self.reader().execute(
+            "SELECT 1 FROM instance i JOIN series se ON se.series_key = i.series_key "
+            "JOIN study st ON st.study_key = se.study_key WHERE st.partition_key = ? "
+            "AND st.study_uid = ? AND se.series_uid = ? AND i.sop_uid = ?",
+            (partition_key, study_uid, series_uid, sop_uid),
+        )
+        return row.fetchone() is not None
 
     def study_exists(self, study_uid: str, *,
                      partition_key: int = DEFAULT_PARTITION_KEY) -> bool:

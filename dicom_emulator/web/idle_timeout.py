@@ -65,3 +65,11 @@ class IdleTimeoutH11Protocol(H11Protocol):
 def with_idle_timeout(seconds: float) -> type[IdleTimeoutH11Protocol]:
     """The protocol class with ``seconds`` as its timeout (uvicorn takes a class)."""
     return type("IdleTimeoutH11Protocol", (IdleTimeoutH11Protocol,), {"idle_timeout": seconds})
+
+
+def protocol_options(idle_timeout: float) -> dict[str, Any]:
+    """The ``uvicorn.Config`` options of every server the emulator runs (HTTP, HTTPS)."""
+    return {
+        "http": with_idle_timeout(idle_timeout),
+        "h11_max_incomplete_event_size": 64 * 1024,  # what h11 buffers of an unfinished head
+    }

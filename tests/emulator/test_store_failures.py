@@ -129,13 +129,27 @@ def test_empty_single_part_body_is_409_with_43264(http: TestClient) -> None:
 
 
 def test_a_storage_error_is_272(http: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(path: Path, has_preamble: bool) -> str:
+    def refuse(path: Path, has_preamble: bool, folder: str) -> str:
         raise OSError("disk full")
 
-    monkeypatch.setattr(http.app.state.components.store.blobs, "commit", refuse)
+    monkeypatch.setattr(http.app.state.components.store.blobs, "place", refuse)
     response = http.post("/v2/studies", content=make_instance(), headers=STOW_SINGLE_PART)
     assert response.status_code == 409
     assert [item["00081197"]["Value"] for item in _failed(response.json())] == [[272]]
+
+
+def test_a_folder_that_cannot_be_fsynced_fails_the_request_s_instances_with_272(
+        http: TestClient, settings: EmulatorSettings, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("dicom_emulator.storage.blobs.fsync_dir", refuse)
+    body, headers = multipart_stow(make_instance(), make_instance())
+    response = http.post("/v2/studies", content=body, headers=headers)
+    assert response.status_code == 409
+    assert [item["00081197"]["Value"] for item in _failed(response.json())] == [[272], [272]]
+    assert list(settings.blob_dir.rglob("*.dcm")) == []  # not durable: no file is left
+    assert http.get("/v2/studies", headers=ACCEPT_DICOM_JSON).status_code == 204
 
 
 def test_the_same_instance_twice_in_one_request_fails_the_second_with_45070(

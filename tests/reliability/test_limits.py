@@ -41,6 +41,8 @@ def _closed_by_server(sock: socket.socket) -> bool:
     sock.settimeout(5)
     try:
         return sock.recv(1) == b""
+    except TimeoutError:  # still open (an OSError too: caught first, or this cannot fail)
+        return False
     except OSError:
         return True
 

@@ -84,3 +84,42 @@ def test_clear_tmp_removes_spooled_leftovers(blobs: BlobStore) -> None:
     (blobs.tmp_dir / "folder").mkdir()
     assert blobs.clear_tmp() == 2
     assert [p.name for p in blobs.tmp_dir.iterdir()] == ["folder"]
+
+
+def test_placed_files_are_durable_after_one_fsync_of_each_folder(
+        blobs: BlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = to_bytes(make_dataset())
+    folder = blobs.new_folder()
+    names = [blobs.place(_spool(blobs, content, f"part{n}"), True, folder) for n in range(3)]
+    names.append(blobs.place(_spool(blobs, content, "other"), True, "zz"))
+    synced: list[Path] = []
+    monkeypatch.setattr("dicom_emulator.storage.blobs.fsync_dir", synced.append)
+
+    blobs.sync_folders(names)
+
+    assert synced == [blobs.root / folder, blobs.root / "zz"]
+    assert all(blobs.path(n).read_bytes()[128:] == content[128:] for n in names)
+
+
+def test_files_whose_folder_cannot_be_fsynced_are_removed(
+        blobs: BlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = to_bytes(make_dataset())
+    names = [blobs.place(_spool(blobs, content, f"part{n}"), True, "ab") for n in range(2)]
+
+    def failing_fsync_dir(path: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("dicom_emulator.storage.blobs.fsync_dir", failing_fsync_dir)
+    with pytest.raises(OSError):
+        blobs.sync_folders(names)
+    assert list(blobs.root.rglob("*.dcm")) == []
+
+
+def test_a_new_folder_s_name_is_fsynced_in_the_root(
+        blobs: BlobStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[Path] = []
+    monkeypatch.setattr("dicom_emulator.storage.blobs.fsync_dir", synced.append)
+    content = to_bytes(make_dataset())
+    blobs.place(_spool(blobs, content, "first"), True, "cd")
+    blobs.place(_spool(blobs, content, "second"), True, "cd")
+    assert synced == [blobs.root]  # once, when the folder was made

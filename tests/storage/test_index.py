@@ -148,6 +148,7 @@ def test_reads_name_instances_by_their_uids(index: Index) -> None:
     assert index.find_instances(STUDY, OTHER_SERIES, f"{SERIES}.2") == []
     assert index.instance_exists(STUDY, SERIES, f"{SERIES}.1")
     assert not index.instance_exists(OTHER_STUDY, SERIES, f"{SERIES}.1")
+    assert not index.instance_exists(STUDY, OTHER_SERIES, f"{SERIES}.1")  # another series
     assert index.series_exists(STUDY, OTHER_SERIES)
     assert not index.series_exists(OTHER_STUDY, OTHER_SERIES)
     assert [_sop_uid(m) for m in index.metadata(STUDY)] == [

@@ -16,6 +16,8 @@ The service's ``StoreDatasetValidator``:
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +30,7 @@ from dicom_emulator.dicom.minimum import minimum_problem
 from dicom_emulator.dicom.tags import keyword_tag
 from dicom_emulator.dicom.validation import (
     AttributeProblem,
-    check_element,
-    check_multiplicity,
+    check_value_and_multiplicity,
     first_value,
     missing_tag,
     uid_value,
@@ -48,6 +49,10 @@ SERIES_COLUMNS = [s for s in SEARCHABLE if s.level is Level.SERIES and s.column 
 INDEXED_TAGS = [keyword_tag(s.keyword) for s in STUDY_COLUMNS + SERIES_COLUMNS]
 # v1's query tags: the core searchable attributes, the three instance UIDs among them.
 V1_VALIDATED_TAGS = [keyword_tag(k) for k in REQUIRED_UIDS[:3]] + INDEXED_TAGS
+
+# A part up to this size is read whole and parsed from memory (one read, no system call
+# per element); a larger one is parsed from disk, so that memory stays bounded.
+HEADER_IN_MEMORY_BYTES = 2 * 1024 * 1024
 
 STUDY_MISMATCH = (
     "The StudyInstanceUid in the payload does not match the specified StudyInstanceUid."
@@ -78,9 +83,14 @@ def read_header(path: Path) -> Dataset:
     ``store_instances`` sends for one.
     """
     with open(path, "rb") as f:
-        head = f.read(132)
-    no_preamble = head[128:132] != b"DICM" and head[:2] == b"\x02\x00"
-    return dcmread(path, stop_before_pixels=True, defer_size=4096, force=no_preamble)
+        in_memory = os.fstat(f.fileno()).st_size <= HEADER_IN_MEMORY_BYTES
+        content = f.read() if in_memory else f.read(132)
+        no_preamble = content[128:132] != b"DICM" and content[:2] == b"\x02\x00"
+        f.seek(0)
+        # A deferred value is read later from the BytesIO (kept as the dataset's buffer),
+        # or from the file by its name.
+        source = io.BytesIO(content) if in_memory else f
+        return dcmread(source, stop_before_pixels=True, defer_size=4096, force=no_preamble)
 
 
 @dataclass
@@ -117,7 +127,7 @@ def _core_problem(ds: Dataset, study_uid: str | None, api: int) -> AttributeProb
 def _full_problem(ds: Dataset, tag: int) -> AttributeProblem | None:
     """fo-dicom's ``DicomElement.Validate()``: the value, then the multiplicity."""
     try:
-        return check_element(ds, tag) or check_multiplicity(ds, tag)
+        return check_value_and_multiplicity(ds, tag)
     except Exception as exc:  # a value pydicom cannot even convert is invalid too
         return AttributeProblem(tag, str(ds[tag].VR), "", str(exc))
 

@@ -7,6 +7,9 @@ file behind. Then the file is made durable (a failure there is 272), and all ins
 a request are indexed in one transaction. An upsert (``PUT``) replaces the instances it
 finds; the files they had go once that transaction has committed. What happened to each part
 is an :class:`Outcome`; :mod:`.response` turns outcomes into the service's response.
+A request's files go into one folder, fsynced once before the index transaction (not once
+per file): the durability of every acknowledged instance is the same, with one fsync a
+request instead of one an instance.
 Other features take part in validation through :class:`StoreHook` objects given at
 construction; what they write for a stored instance, the index's extensions write
 (``storage.index.IndexExtension``), in the same transaction.
@@ -109,10 +112,11 @@ class StoreService:
         outcomes: list[Outcome] = []
         records: list[tuple[NewInstance, Outcome]] = []
         mine: set[Key] = set()  # the keys this request holds in ``_pending``
+        folder = self.blobs.new_folder()
         try:
             for part in parts:
                 outcome, record = self._prepare(part.path, study_uid, api, replace, mine,
-                                                partition_key)
+                                                partition_key, folder)
                 outcomes.append(outcome)
                 if record is not None:
                     records.append((record, outcome))
@@ -122,6 +126,17 @@ class StoreService:
                 self.blobs.remove(record.blob)
             raise
         try:
+            self.blobs.sync_folders([r.blob for r, _ in records])  # removes them if it fails
+        except OSError as exc:
+            self._release(mine)
+            log.warning("could not store instances: %r", exc)
+            for _, outcome in records:
+                _fail_processing(outcome)
+            return outcomes
+        except BaseException:
+            self._release(mine)
+            raise
+        try:
             results = self.index.add_instances([r for r, _ in records], replace=replace,
                                                partition_key=partition_key)
         except DataStoreError:
@@ -129,8 +144,7 @@ class StoreService:
             # answers any storage failure of an instance with, 272; their files go.
             for record, outcome in records:
                 self.blobs.remove(record.blob)
-                outcome.failure, outcome.warning, outcome.comments = PROCESSING_FAILURE, None, []
-                outcome.report_attributes = False
+                _fail_processing(outcome)
             return outcomes
         except BaseException:
             for record, _ in records:
@@ -152,7 +166,8 @@ class StoreService:
             self._pending -= keys
 
     def _prepare(self, path: Path, study_uid: str | None, api: int, replace: bool,
-                 mine: set[Key], partition_key: int) -> tuple[Outcome, NewInstance | None]:
+                 mine: set[Key], partition_key: int,
+                 folder: str) -> tuple[Outcome, NewInstance | None]:
         outcome = Outcome()
         try:
             candidate, has_preamble = self._read_and_validate(path, study_uid, api, outcome)
@@ -179,10 +194,10 @@ class StoreService:
                 self._pending.add(key)
                 mine.add(key)
         try:
-            candidate.blob = self.blobs.commit(path, has_preamble=has_preamble)
+            candidate.blob = self.blobs.place(path, has_preamble, folder)
         except OSError as exc:
             log.warning("could not store an instance: %r", exc)
-            outcome.failure, outcome.warning, outcome.comments = PROCESSING_FAILURE, None, []
+            _fail_processing(outcome)
             return outcome, None
         return outcome, candidate
 
@@ -238,6 +253,12 @@ class StoreService:
             instance_attributes=_json(subset(metadata, LEVEL_ATTRIBUTES[Level.INSTANCE])),
             metadata=_utf8_json(metadata), parsed_metadata=metadata,
         )
+
+
+def _fail_processing(outcome: Outcome) -> None:
+    """The service's answer to an instance it could not store (any storage error): 272."""
+    outcome.failure, outcome.warning, outcome.comments = PROCESSING_FAILURE, None, []
+    outcome.report_attributes = False
 
 
 def _utf8_json(value: DicomJson) -> str:
