@@ -119,6 +119,7 @@ def _serve(args: argparse.Namespace) -> int:
     from dicom_emulator.storage.database import SchemaVersionError
     from dicom_emulator.viewer.files import ViewerNotInstalledError
     from dicom_emulator.web.idle_timeout import with_idle_timeout
+    from dicom_emulator.web.min_data_rate import with_min_data_rate
 
     use_emulator_reading_policy()
     raise_open_file_limit()  # each client is a socket: the soft limit may be 256
@@ -132,7 +133,8 @@ def _serve(args: argparse.Namespace) -> int:
     # socket bound by hand has proto 0 and gets Nagle's 40 ms delays on every response).
     server = uvicorn.Server(uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-        lifespan="on", http=with_idle_timeout(settings.idle_timeout),
+        lifespan="on",
+        http=with_min_data_rate(with_idle_timeout(settings.idle_timeout), settings.data_rate),
         h11_max_incomplete_event_size=64 * 1024,  # what h11 buffers of an unfinished head
     ))
     https = HttpsServer(app, settings) if settings.https_port is not None else None

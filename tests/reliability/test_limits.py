@@ -1,7 +1,9 @@
 """The HTTP server's limits, live: silent and half-sent requests are closed after the idle
-timeout and never crowd out other clients; oversized request lines and headers are
-refused by uvicorn's h11 parser; a STOW whose Content-Length is past the limit is refused
-before its body is sent; a literal ``..`` in a path reads nothing outside the data dir."""
+timeout and never crowd out other clients; a client dripping bytes, which re-arms the idle
+timeout, gets Kestrel's 408 past the head deadline or the body's minimum rate; oversized
+request lines and headers are refused by uvicorn's h11 parser; a STOW whose Content-Length
+is past the limit is refused before its body is sent; a literal ``..`` in a path reads
+nothing outside the data dir."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from tests.support.live_emulator import LiveEmulator, running_emulator
 
 pytestmark = pytest.mark.live
 IDLE_TIMEOUT = 1.0
+HEADERS_TIMEOUT = 2.0  # and the body's minimum rate, 240 bytes/s, judged after:
+BODY_GRACE = 1.0
+DRIP = 0.5  # seconds between bytes: under the idle timeout, so it never fires
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +33,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveEmulator]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DICOM_EMULATOR_IDLE_TIMEOUT", str(IDLE_TIMEOUT))
         patch.setenv("DICOM_EMULATOR_MAX_REQUEST_BYTES", "1000000")
+        patch.setenv("DICOM_EMULATOR_REQUEST_HEADERS_TIMEOUT", str(HEADERS_TIMEOUT))
+        patch.setenv("DICOM_EMULATOR_MIN_REQUEST_BODY_GRACE", str(BODY_GRACE))
         with running_emulator(root / "emulator", "--auth", "off") as live:
             yield live
 
@@ -74,6 +81,40 @@ def test_a_request_the_app_works_on_is_not_cut_by_the_idle_timeout(
     session = requests.Session()
     assert session.get(f"{emulator.url}/v2/changefeed", timeout=10).status_code == 200
     assert session.get(f"{emulator.url}/v2/changefeed", timeout=10).status_code == 200
+
+
+def _drip(sock: socket.socket, limit: float) -> tuple[bytes, float]:
+    """Send one byte every ``DRIP`` seconds until the server answers or closes; its answer
+    and the seconds it took."""
+    sock.settimeout(DRIP)
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        try:
+            answer = sock.recv(1000)
+            return answer, time.monotonic() - started
+        except TimeoutError:
+            sock.sendall(b"a")
+    return b"", time.monotonic() - started
+
+
+@pytest.mark.parametrize(("what", "start", "deadline"), [
+    ("head", b"GET /health/check HTTP/1.1\r\nHost: x\r\nX-Drip: ", HEADERS_TIMEOUT),
+    ("body", b"POST /v2/studies HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n"
+             b"Content-Type: application/dicom\r\nContent-Length: 100000\r\n\r\n", BODY_GRACE),
+])
+def test_a_client_dripping_bytes_gets_kestrel_s_408(
+        emulator: LiveEmulator, what: str, start: bytes, deadline: float) -> None:
+    sock = socket.create_connection(_address(emulator.url))
+    try:
+        sock.sendall(start)
+        answer, took = _drip(sock, limit=deadline + 10)
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer
+        assert b"Content-Length: 0\r\nConnection: close\r\n" in answer
+        assert took >= deadline  # not before its deadline, and it outlived the idle timeout
+        assert _closed_by_server(sock)
+    finally:
+        sock.close()
+    assert requests.get(f"{emulator.url}/health/check", timeout=10).text == "Healthy"
 
 
 @pytest.mark.parametrize(("what", "status"), [("request line", 414), ("header", 431)])
