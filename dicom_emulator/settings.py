@@ -64,9 +64,9 @@ class EmulatorSettings:
         Seconds a client may stay silent while it owes a request or its body
         (``DICOM_EMULATOR_IDLE_TIMEOUT``); then its connection is closed.
     data_rate : DataRateLimits
-        Kestrel's deadline for a request head and minimum rate for a body, past which
-        the client gets 408 (``DICOM_EMULATOR_REQUEST_HEADERS_TIMEOUT``,
-        ``_MIN_REQUEST_BODY_DATA_RATE``, ``_MIN_REQUEST_BODY_GRACE``).
+        Kestrel's deadline for a request head (then 408) and minimum rate for a body
+        (then the service's 400); ``DICOM_EMULATOR_REQUEST_HEADERS_TIMEOUT``,
+        ``_MIN_REQUEST_BODY_DATA_RATE``, ``_MIN_REQUEST_BODY_GRACE``.
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
