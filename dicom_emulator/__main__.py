@@ -132,7 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
     # socket bound by hand has proto 0 and gets Nagle's 40 ms delays on every response).
     server = uvicorn.Server(uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-        lifespan="on", **protocol_options(settings.idle_timeout),
+        lifespan="on", **protocol_options(settings.idle_timeout, settings.data_rate),
     ))
     https = HttpsServer(app, settings) if settings.https_port is not None else None
 

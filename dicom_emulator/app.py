@@ -23,6 +23,7 @@ from dicom_emulator.routes import all_routes, partitioned_families
 from dicom_emulator.settings import EmulatorSettings
 from dicom_emulator.storage.recovery import recover
 from dicom_emulator.web.access_log import AccessLog
+from dicom_emulator.web.min_data_rate import BodyTimeoutErrors
 from dicom_emulator.web.request_limits import RequestLimits
 from dicom_emulator.web.responses import dicom_error_response, http_error_response
 
@@ -46,9 +47,11 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     app = Starlette(
         routes=openapi_routes() + all_routes() + identity_routes() + admin_routes()
         + _viewer(settings, components),
-        # The log and Kestrel's limits first; CORS next, as the service's UseCors comes
-        # before authentication; auth off: no auth middleware at all.
-        middleware=[Middleware(AccessLog), Middleware(RequestLimits)]
+        # The log and Kestrel's limits (and its body timeout's failed reads) first; CORS
+        # next, as the service's UseCors comes before authentication; auth off: no auth
+        # middleware at all.
+        middleware=[Middleware(AccessLog), Middleware(RequestLimits),
+                    Middleware(BodyTimeoutErrors)]
         + cors_middleware(settings.cors)
         + ([Middleware(AuthEnforcement, identity=components.identity,
                        deferred=partitioned_families())]

@@ -8,7 +8,8 @@ before MVC, so it needs no token. Here each operation comes from a route of
 ``routes.dicom_routes()`` and ``routes.partition_routes()``: a route added there is
 described at once, with its endpoint's docstring as the description (a route whose
 endpoint has none is an empty description, which a test refuses), the query options its
-endpoint reads (:data:`QUERY_OPTIONS`) and the statuses its method can answer.
+endpoint reads (:data:`QUERY_OPTIONS`), the statuses its method can answer and what
+they hold (:mod:`.openapi_responses`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dicom_emulator.features.query import endpoint as query
 from dicom_emulator.features.retrieve import endpoint as retrieve
 from dicom_emulator.features.store import endpoint as store
 from dicom_emulator.features.update import endpoint as update
+from dicom_emulator.openapi_responses import SCHEMAS, responses
 from dicom_emulator.routes import dicom_routes, partition_routes
 from dicom_emulator.web.responses import status_only
 
@@ -94,7 +96,7 @@ def _operation(route: Route, method: str) -> dict[str, Any]:
         "summary": doc.split("\n", 1)[0], "description": doc,
         "operationId": f"{method.lower()}{_PARAMETER.sub('', route.path).replace('/', '_')}",
         "parameters": parameters,
-        "responses": {s: {"description": s} for s in STATUSES.get(method, _COMMON)},
+        "responses": responses(handler, STATUSES.get(method, _COMMON)),
     }
     if handler in BODIES:
         operation["requestBody"] = {"content": BODIES[handler]}
@@ -118,7 +120,8 @@ def document(name: str) -> dict[str, Any]:
                                  "url": "https://github.com/microsoft/dicom-server/blob/main/"
                                         "LICENSE"}},
             "paths": paths,
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "components": {"schemas": SCHEMAS,
+                           "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}]}
 
 

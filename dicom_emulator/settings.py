@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dicom_emulator.web.cors_policy import CorsPolicy
+from dicom_emulator.web.min_data_rate import DataRateLimits
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -62,6 +63,10 @@ class EmulatorSettings:
     idle_timeout : float
         Seconds a client may stay silent while it owes a request or its body
         (``DICOM_EMULATOR_IDLE_TIMEOUT``); then its connection is closed.
+    data_rate : DataRateLimits
+        Kestrel's deadline for a request head (then 408) and minimum rate for a body
+        (then the service's 400); ``DICOM_EMULATOR_REQUEST_HEADERS_TIMEOUT``,
+        ``_MIN_REQUEST_BODY_DATA_RATE``, ``_MIN_REQUEST_BODY_GRACE``.
     https_port : int or None
         Also serve HTTPS here (0: a free port), with a certificate from a CA made for the
         data dir, for clients that insist on an https:// authority; None: HTTP only.
@@ -91,6 +96,7 @@ class EmulatorSettings:
     https_port: int | None = None
     viewer_dist: Path | None = None
     idle_timeout: float = 30.0
+    data_rate: DataRateLimits = field(default_factory=DataRateLimits)
     data_partitions: bool | None = None
     cors: CorsPolicy = field(default_factory=CorsPolicy)
     storage_credential: str | None = field(default=None, repr=False)
@@ -108,6 +114,7 @@ class EmulatorSettings:
             "https_port": int(_env("HTTPS_PORT", "")) if _env("HTTPS_PORT", "") else None,
             "viewer_dist": viewer_dist_from(_env("VIEWER", "off")),
             "idle_timeout": float(_env("IDLE_TIMEOUT", "30")),
+            "data_rate": _data_rate_from_env(),
             "data_partitions": _switch(_env("DATA_PARTITIONS", "")),
             "storage_credential": _env("STORAGE_CREDENTIAL", "") or None,
         }
@@ -127,6 +134,14 @@ class EmulatorSettings:
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+
+def _data_rate_from_env() -> DataRateLimits:
+    kestrel = DataRateLimits()
+    return DataRateLimits(
+        float(_env("REQUEST_HEADERS_TIMEOUT", str(kestrel.headers_timeout))),
+        float(_env("MIN_REQUEST_BODY_DATA_RATE", str(kestrel.body_rate))),
+        float(_env("MIN_REQUEST_BODY_GRACE", str(kestrel.body_grace))))
 
 
 def _cors_from_env() -> CorsPolicy:

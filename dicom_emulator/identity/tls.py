@@ -183,7 +183,7 @@ class HttpsServer:
             timeout_graceful_shutdown=3,
             # Silent clients are closed here too (asyncio closes one that never finishes
             # its TLS handshake, after 60 s).
-            **protocol_options(settings.idle_timeout)))
+            **protocol_options(settings.idle_timeout, settings.data_rate)))
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> str:

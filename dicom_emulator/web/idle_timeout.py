@@ -16,6 +16,8 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from dicom_emulator.web.min_data_rate import DataRateLimits, with_min_data_rate
+
 DEFAULT_IDLE_TIMEOUT = 30.0  # seconds a client may stay silent while it owes us bytes
 
 
@@ -67,9 +69,10 @@ def with_idle_timeout(seconds: float) -> type[IdleTimeoutH11Protocol]:
     return type("IdleTimeoutH11Protocol", (IdleTimeoutH11Protocol,), {"idle_timeout": seconds})
 
 
-def protocol_options(idle_timeout: float) -> dict[str, Any]:
-    """The ``uvicorn.Config`` options of every server the emulator runs (HTTP, HTTPS)."""
+def protocol_options(idle_timeout: float, data_rate: DataRateLimits) -> dict[str, Any]:
+    """The ``uvicorn.Config`` options of every server the emulator runs (HTTP, HTTPS): the
+    idle timeout, and Kestrel's head deadline and minimum body data rate."""
     return {
-        "http": with_idle_timeout(idle_timeout),
+        "http": with_min_data_rate(with_idle_timeout(idle_timeout), data_rate),
         "h11_max_incomplete_event_size": 64 * 1024,  # what h11 buffers of an unfinished head
     }

@@ -1,12 +1,13 @@
-"""The crash trial: clients store and delete while the emulator is SIGKILLed at random
-moments and restarted on the same data dir; then what was acknowledged is checked.
+"""The crash trial: clients store, update and delete while the emulator is SIGKILLed at
+random moments and restarted on the same data dir; then what was acknowledged is checked.
 
 An instance is *acknowledged* when its store got a 200 and *acknowledged deleted* when its
 delete got a 204; a request cut by a kill has an unknown outcome, and the checks allow
 either outcome for it, but nothing in between: after recovery every acknowledged instance
 is retrievable byte for byte past the (zeroed) preamble, every acknowledged delete is a
 404, no index row lacks its file, no file lacks its row, and the change feed has exactly
-one Create per stored instance and one Delete per deleted one.
+one Create per stored instance and one Delete per deleted one. The updating client and
+its checks are in :mod:`.crash_updates`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from pydicom import dcmread
 
 from dicom_emulator.launcher import launch
 from tests.reliability import integrity
+from tests.reliability.crash_updates import (
+    UpdatedStudy,
+    instance_url,
+    study_problems,
+    updating_client,
+)
 from tests.support.datasets import make_instance
 from tests.support.paths import REPO
 
@@ -40,6 +47,7 @@ class Ledger:
     stored: set[Key] = field(default_factory=set)         # acknowledged, not deleted
     deleted: set[Key] = field(default_factory=set)        # delete acknowledged
     unsure: set[Key] = field(default_factory=set)         # a request cut by a kill
+    studies: dict[str, UpdatedStudy] = field(default_factory=dict)  # the updater's, stored
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -48,13 +56,15 @@ class Figures:
     kills: int = 0
     stores_acknowledged: int = 0
     deletes_acknowledged: int = 0
+    updates_acknowledged: int = 0
     cut_requests: int = 0
     lost: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def report(self) -> str:
-        return (f"crash trials: {self.kills} kills survived, {self.stores_acknowledged} stores "
-                f"and {self.deletes_acknowledged} deletes acknowledged, {self.cut_requests} "
+        return (f"crash trials: {self.kills} kills survived, {self.stores_acknowledged} stores, "
+                f"{self.updates_acknowledged} study updates and {self.deletes_acknowledged} "
+                f"deletes acknowledged, {self.cut_requests} "
                 f"requests cut by a kill, {len(self.lost)} acknowledged instances lost, "
                 f"{len(self.problems)} consistency problems")
 
@@ -95,8 +105,7 @@ def _client(server: Server, ledger: Ledger, figures: Figures, stop: threading.Ev
                 with ledger.lock:
                     ledger.stored.discard(key)
                     ledger.unsure.add(key)
-                response = requests.delete(f"{url}/v2/studies/{key[0]}/series/{key[1]}/instances/"
-                                           f"{key[2]}", timeout=30)
+                response = requests.delete(instance_url(url, key), timeout=30)
                 with ledger.lock:
                     if response.status_code == 204:
                         ledger.unsure.discard(key)
@@ -138,12 +147,20 @@ def _feed(url: str) -> list[dict[str, object]]:
 
 def _check(server: Server, ledger: Ledger, figures: Figures) -> None:
     url = server.url
+    deadline = time.time() + 60  # a restart resumes cut update operations
+    while integrity.active_operations(server.data_dir) and time.time() < deadline:
+        time.sleep(0.2)
     figures.lost = integrity.changed_instances(url, {k: ledger.data[k] for k in ledger.stored})
     for key in ledger.deleted:
-        response = requests.get(f"{url}/v2/studies/{key[0]}/series/{key[1]}/instances/{key[2]}",
-                                headers={"Accept": f"{DICOM}; transfer-syntax=*"}, timeout=30)
+        response = requests.get(instance_url(url, key), timeout=30,
+                                headers={"Accept": f"{DICOM}; transfer-syntax=*"})
         if response.status_code != 404:
             figures.problems.append(f"deleted but {response.status_code}: {key[2]}")
+    updates: dict[Key, int] = {}
+    for study in ledger.studies.values():
+        problems, applied = study_problems(url, study, ledger.data)
+        figures.problems += problems
+        updates |= dict.fromkeys(study.keys, applied)
     deadline = time.time() + 30  # the orphan sweep runs in the background after a start
     while (problems := integrity.consistency_problems(server.data_dir)) and time.time() < deadline:
         time.sleep(0.5)
@@ -153,7 +170,8 @@ def _check(server: Server, ledger: Ledger, figures: Figures) -> None:
         actions.setdefault(str(entry["sopInstanceUid"]), []).append(str(entry["action"]))
     for key in ledger.data:
         seen = actions.pop(key[2], [])
-        expected = (["Create"] if key in ledger.stored else
+        expected = (["Create"] + ["Update"] * updates[key] if key in updates else
+                    ["Create"] if key in ledger.stored else
                     ["Create", "Delete"] if key in ledger.deleted else None)
         if expected is None:  # cut: nothing, a create, or a create and its delete
             if seen not in ([], ["Create"], ["Create", "Delete"]):
@@ -164,12 +182,15 @@ def _check(server: Server, ledger: Ledger, figures: Figures) -> None:
 
 
 def run(data_dir: Path, kills: int, clients: int = 3, seed: int = 17) -> Figures:
-    """``kills`` SIGKILLs at random moments under ``clients`` clients; returns the figures."""
+    """``kills`` SIGKILLs at random moments under ``clients`` storing and deleting clients
+    and one updating client; returns the figures."""
     rng = random.Random(seed)
     server, ledger, figures = Server(data_dir), Ledger(), Figures()
     stop = threading.Event()
     threads = [threading.Thread(target=_client, args=(server, ledger, figures, stop, seed + i),
                                 daemon=True) for i in range(clients)]
+    threads.append(threading.Thread(target=updating_client, daemon=True,
+                                    args=(server, ledger, figures, stop, seed + clients)))
     try:
         for thread in threads:
             thread.start()
@@ -181,7 +202,7 @@ def run(data_dir: Path, kills: int, clients: int = 3, seed: int = 17) -> Figures
         time.sleep(0.5)
         stop.set()
         for thread in threads:
-            thread.join(timeout=60)
+            thread.join(timeout=150)  # the updater finishes polling its operation
         server.kill()  # one more, with nothing in flight, then a clean start to check
         server.start()
         _check(server, ledger, figures)

@@ -43,13 +43,27 @@ def changed_instances(url: str, stored: dict[tuple[str, str, str], bytes]) -> li
     return changed
 
 
-def index_rows(data_dir: Path) -> set[str]:
-    """The file names the index names (read-only, beside a running emulator)."""
+def _query(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of ``sql`` on the index, read-only (beside a running emulator)."""
     conn = sqlite3.connect(f"file:{data_dir / 'index.sqlite'}?mode=ro", uri=True)
     try:
-        return {row[0] for row in conn.execute("SELECT blob FROM instance")}
+        return conn.execute(sql).fetchall()
     finally:
         conn.close()
+
+
+def index_rows(data_dir: Path) -> set[str]:
+    """The file names the index names: current versions, and the originals of updated
+    instances."""
+    return {str(row[0]) for row in _query(
+        data_dir, "SELECT blob FROM instance UNION ALL SELECT blob FROM instance_original")}
+
+
+def active_operations(data_dir: Path) -> int:
+    """Operations not finished yet (a restart resumes them)."""
+    rows = _query(data_dir, "SELECT count(*) FROM operation"
+                            " WHERE status IN ('notStarted', 'running')")
+    return int(str(rows[0][0]))
 
 
 def blob_files(data_dir: Path) -> set[str]:

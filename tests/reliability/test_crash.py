@@ -1,6 +1,7 @@
-"""SIGKILL at random moments under clients that store and delete (``make soak`` runs 20
-and more): nothing acknowledged is lost, no row lacks its file, no orphan file remains,
-and the change feed has exactly one entry per change."""
+"""SIGKILL at random moments under clients that store, update (bulk update) and delete
+(``make soak`` runs 20 and more): nothing acknowledged is lost, an acknowledged update
+stays whole, no row lacks its file, no orphan file remains, and the change feed has
+exactly one entry per change."""
 
 from __future__ import annotations
 
@@ -18,5 +19,6 @@ def test_acknowledged_instances_survive_sigkills(tmp_path: Path) -> None:
     print(figures.report())
     assert figures.kills == 3
     assert figures.stores_acknowledged > 0 and figures.deletes_acknowledged > 0
+    assert figures.updates_acknowledged > 0
     assert figures.lost == []
     assert figures.problems == []

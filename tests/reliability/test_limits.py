@@ -1,7 +1,9 @@
 """The HTTP server's limits, live: silent and half-sent requests are closed after the idle
-timeout and never crowd out other clients; oversized request lines and headers are
-refused by uvicorn's h11 parser; a STOW whose Content-Length is past the limit is refused
-before its body is sent; a literal ``..`` in a path reads nothing outside the data dir."""
+timeout and never crowd out other clients; a client dripping bytes, which re-arms the idle
+timeout, gets Kestrel's 408 past the head deadline and the service's 400 below the body's
+minimum rate; oversized request lines and headers are refused by uvicorn's h11 parser; a
+STOW whose Content-Length is past the limit is refused before its body is sent; a literal
+``..`` in a path reads nothing outside the data dir."""
 
 from __future__ import annotations
 
@@ -19,6 +21,11 @@ from tests.support.live_emulator import LiveEmulator, running_emulator
 
 pytestmark = pytest.mark.live
 IDLE_TIMEOUT = 1.0
+# Past the idle timeout, which must close the silent clients first; the body's minimum
+# rate is Kestrel's, 240 bytes/s.
+HEADERS_TIMEOUT = 2.0
+BODY_GRACE = 2.0
+DRIP = 0.5  # seconds between bytes: under the idle timeout, so it never fires
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +35,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveEmulator]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DICOM_EMULATOR_IDLE_TIMEOUT", str(IDLE_TIMEOUT))
         patch.setenv("DICOM_EMULATOR_MAX_REQUEST_BYTES", "1000000")
+        patch.setenv("DICOM_EMULATOR_REQUEST_HEADERS_TIMEOUT", str(HEADERS_TIMEOUT))
+        patch.setenv("DICOM_EMULATOR_MIN_REQUEST_BODY_GRACE", str(BODY_GRACE))
         with running_emulator(root / "emulator", "--auth", "off") as live:
             yield live
 
@@ -76,6 +85,59 @@ def test_a_request_the_app_works_on_is_not_cut_by_the_idle_timeout(
     session = requests.Session()
     assert session.get(f"{emulator.url}/v2/changefeed", timeout=10).status_code == 200
     assert session.get(f"{emulator.url}/v2/changefeed", timeout=10).status_code == 200
+
+
+def _drip(sock: socket.socket, limit: float) -> tuple[bytes, float]:
+    """Send one byte every ``DRIP`` seconds until the server answers; all it sends until it
+    closes the connection, and the seconds until its answer began."""
+    sock.settimeout(DRIP)
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        try:
+            answer = sock.recv(1000)
+        except TimeoutError:
+            sock.sendall(b"a")
+            continue
+        took = time.monotonic() - started
+        sock.settimeout(5)
+        while chunk := sock.recv(1000):  # a timeout here: the server kept the connection
+            answer += chunk
+        return answer, took
+    raise AssertionError(f"no answer in {limit} s")
+
+
+def test_a_client_dripping_a_head_gets_kestrel_s_408(emulator: LiveEmulator) -> None:
+    sock = socket.create_connection(_address(emulator.url))
+    try:
+        sock.sendall(b"GET /health/check HTTP/1.1\r\nHost: x\r\nX-Drip: ")
+        answer, took = _drip(sock, limit=HEADERS_TIMEOUT + 10)
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                                 b"Date: "), answer
+        assert answer.endswith(b"\r\nContent-Length: 0\r\n\r\n")
+        assert took >= HEADERS_TIMEOUT  # not before its deadline, and past the idle timeout
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize(("path", "content_type"), [
+    ("/v2/studies", "application/dicom"),
+    ("/v2/extendedquerytags", "application/json")])
+def test_a_client_dripping_a_body_gets_the_service_s_400_and_is_closed(
+        emulator: LiveEmulator, path: str, content_type: str) -> None:
+    sock = socket.create_connection(_address(emulator.url))
+    try:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nAccept: */*\r\nContent-Type: "
+                     f"{content_type}\r\nContent-Length: 100000\r\n\r\n".encode())
+        answer, took = _drip(sock, limit=BODY_GRACE + 10)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n"), answer
+        assert b"content-type: text/plain; charset=utf-8" in head
+        assert body == (b"Reading the request body timed out due to data arriving too slowly. "
+                        b"See MinRequestBodyDataRate.")
+        assert took >= BODY_GRACE
+    finally:
+        sock.close()
+    assert requests.get(f"{emulator.url}/health/check", timeout=10).text == "Healthy"
 
 
 @pytest.mark.parametrize(("what", "status"), [("request line", 414), ("header", 431)])

@@ -34,6 +34,7 @@ from dicom_emulator.dicom.validation import AttributeProblem, first_value, is_va
 from dicom_emulator.errors import DataStoreError
 from dicom_emulator.features.store.body import ReceivedPart
 from dicom_emulator.features.store.rules import (
+    INDEXED_TAGS,
     REQUIRED_UIDS,
     SERIES_COLUMNS,
     STUDY_COLUMNS,
@@ -237,6 +238,10 @@ class StoreService:
         """The index record, its file not yet committed (``blob`` is empty)."""
         dropped = {p.tag for p in invalid}
         metadata = to_metadata(ds, dropped)
+        # The columns are read from converted values, as when pydicom's encoder converted
+        # every element: first_value strips a raw value's parts, pydicom only the whole text.
+        for tag in (*INDEXED_TAGS, 0x00280008):
+            ds.get(tag)
         study_columns, study_multiple = index_columns(ds, STUDY_COLUMNS, dropped)
         series_columns, series_multiple = index_columns(ds, SERIES_COLUMNS, dropped)
         outcome.multiple_values |= study_multiple or series_multiple
