@@ -8,6 +8,7 @@ Pillow encodes the result. Everything here blocks: call it from a worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -105,27 +106,59 @@ def to_8bit(ds: Dataset, index: int) -> np.ndarray:
     arr, meta = get_decoder(syntax).as_array(ds, index=index, as_rgb=True)  # type: ignore[arg-type]
     photometric = str(meta["photometric_interpretation"])
     if photometric in _MONOCHROME:
-        return _grayscale(arr, ds, photometric)
+        return _per_value(arr, lambda values, occurs: _grayscale(values, occurs, ds,
+                                                                 photometric))
     if photometric == "PALETTE COLOR":
         rgb = apply_color_lut(arr, ds)
         bits = int(ds.RedPaletteColorLookupTableDescriptor[2])
-        return _to_uint8(rgb.astype(np.float64) * 255.0 / (2**bits - 1))
+        return _per_value(rgb, lambda values, _: _to_uint8(
+            values.astype(np.float64) * 255.0 / (2**bits - 1)))
     if photometric in ("YBR_FULL", "YBR_FULL_422"):
         arr = convert_color_space(arr, photometric, "RGB")
         photometric = "RGB"
     if photometric == "RGB":
         bits = int(meta["bits_stored"])
-        return _to_uint8(arr.astype(np.float64) * 255.0 / (2**bits - 1))
+        return _per_value(arr, lambda values, _: _to_uint8(
+            values.astype(np.float64) * 255.0 / (2**bits - 1)))
     raise ValueError(f"cannot render Photometric Interpretation {photometric!r}")
 
 
-def _grayscale(arr: np.ndarray, ds: Dataset, photometric: str) -> np.ndarray:
+# What a transform gets: the values to map, and which of them occur in the frame (a mask
+# of the same shape; None: all of them).
+_Transform = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+
+
+def _per_value(arr: np.ndarray, transform: _Transform) -> np.ndarray:
+    """``transform(arr, None)``, for a transform that maps each value on its own.
+
+    A frame holds far fewer distinct values than pixels (a 256x256 CT slice: about a
+    thousand), so integer pixels are mapped through a table: the transform runs once on
+    each value of the frame's range, in the frame's dtype, and each pixel looks its value
+    up. Every step from stored to display value (modality LUT or rescale, window or VOI
+    LUT, inversion, scaling, rounding) maps each value alone, so the table gives the same
+    8-bit values as running the steps on every pixel; only the min/max fallback looks at
+    the whole frame, through the values that occur.
+    """
+    if arr.dtype.kind not in "iu" or arr.dtype.itemsize > 4 or arr.size == 0:
+        return transform(arr, None)
+    low, high = int(arr.min()), int(arr.max())
+    if high - low >= arr.size:  # a table as large as the frame saves nothing
+        return transform(arr, None)
+    positions = np.subtract(arr, low, dtype=np.intp)
+    values = np.arange(low, high + 1, dtype=arr.dtype)
+    occurs = np.bincount(positions.ravel(), minlength=values.size) > 0
+    table = transform(values, occurs)
+    return np.asarray(table[positions])
+
+
+def _grayscale(arr: np.ndarray, occurs: np.ndarray | None, ds: Dataset,
+               photometric: str) -> np.ndarray:
     values = apply_modality_lut(arr, ds)
     shown = _window(values, ds)
     if shown is None:
         shown = _voi_lut(values, ds)
     if shown is None:
-        shown = _min_max(values)
+        shown = _min_max(values, occurs)
     if photometric == "MONOCHROME1":
         shown = 255.0 - shown
     return _to_uint8(shown)
@@ -174,8 +207,10 @@ def _voi_lut(values: np.ndarray, ds: Dataset) -> np.ndarray | None:
     return scaled
 
 
-def _min_max(values: np.ndarray) -> np.ndarray:
-    low, high = float(np.min(values)), float(np.max(values))
+def _min_max(values: np.ndarray, occurs: np.ndarray | None) -> np.ndarray:
+    """``values`` spread over 0..255 by the lowest and highest of those that ``occurs``."""
+    occurring = values if occurs is None else values[occurs]
+    low, high = float(np.min(occurring)), float(np.max(occurring))
     if high <= low:
         return np.zeros(values.shape, dtype=np.float64)
     return (values.astype(np.float64) - low) * 255.0 / (high - low)
