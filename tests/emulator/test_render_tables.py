@@ -28,7 +28,7 @@ def frame(values: list[int], *, signed: bool = False, **attributes: Any) -> Data
 def per_pixel(ds: Dataset, monkeypatch: pytest.MonkeyPatch) -> np.ndarray:
     """``to_8bit`` with every transform run on the pixels themselves (no table)."""
     with monkeypatch.context() as m:
-        m.setattr(render, "_per_value", lambda arr, transform: transform(arr, None))
+        m.setattr(render, "_per_value", lambda arr, transform: transform(arr, render._all))
         return render.to_8bit(ds, 0)
 
 
@@ -66,7 +66,7 @@ def test_table_matches_per_pixel_mapping(attributes: dict[str, Any],
 def test_range_wider_than_the_frame_maps_each_pixel() -> None:
     seen: list[np.ndarray] = []
 
-    def transform(values: np.ndarray, occurs: np.ndarray | None) -> np.ndarray:
+    def transform(values: np.ndarray, occurring: object) -> np.ndarray:
         seen.append(values)
         return np.zeros(values.shape, np.uint8)
 

@@ -106,8 +106,8 @@ def to_8bit(ds: Dataset, index: int) -> np.ndarray:
     arr, meta = get_decoder(syntax).as_array(ds, index=index, as_rgb=True)  # type: ignore[arg-type]
     photometric = str(meta["photometric_interpretation"])
     if photometric in _MONOCHROME:
-        return _per_value(arr, lambda values, occurs: _grayscale(values, occurs, ds,
-                                                                 photometric))
+        return _per_value(arr, lambda values, occurring: _grayscale(values, occurring, ds,
+                                                                    photometric))
     if photometric == "PALETTE COLOR":
         rgb = apply_color_lut(arr, ds)
         bits = int(ds.RedPaletteColorLookupTableDescriptor[2])
@@ -123,13 +123,14 @@ def to_8bit(ds: Dataset, index: int) -> np.ndarray:
     raise ValueError(f"cannot render Photometric Interpretation {photometric!r}")
 
 
-# What a transform gets: the values to map, and which of them occur in the frame (a mask
-# of the same shape; None: all of them).
-_Transform = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+# What a transform gets: the values to map, and a function that picks, from an array
+# mapped from those values (same shape), the entries of values that occur in the frame.
+_Occurring = Callable[[np.ndarray], np.ndarray]
+_Transform = Callable[[np.ndarray, _Occurring], np.ndarray]
 
 
 def _per_value(arr: np.ndarray, transform: _Transform) -> np.ndarray:
-    """``transform(arr, None)``, for a transform that maps each value on its own.
+    """``transform(arr, ...)``, for a transform that maps each value on its own.
 
     A frame holds far fewer distinct values than pixels (a 256x256 CT slice: about a
     thousand), so integer pixels are mapped through a table: the transform runs once on
@@ -140,25 +141,33 @@ def _per_value(arr: np.ndarray, transform: _Transform) -> np.ndarray:
     the whole frame, through the values that occur.
     """
     if arr.dtype.kind not in "iu" or arr.dtype.itemsize > 4 or arr.size == 0:
-        return transform(arr, None)
+        return transform(arr, _all)
     low, high = int(arr.min()), int(arr.max())
     if high - low >= arr.size:  # a table as large as the frame saves nothing
-        return transform(arr, None)
+        return transform(arr, _all)
     positions = np.subtract(arr, low, dtype=np.intp)
     values = np.arange(low, high + 1, dtype=arr.dtype)
-    occurs = np.bincount(positions.ravel(), minlength=values.size) > 0
-    table = transform(values, occurs)
+
+    def occurring(mapped: np.ndarray) -> np.ndarray:  # counted only when asked for
+        return mapped[np.bincount(positions.ravel(), minlength=values.size) > 0]
+
+    table = transform(values, occurring)
     return np.asarray(table[positions])
 
 
-def _grayscale(arr: np.ndarray, occurs: np.ndarray | None, ds: Dataset,
+def _all(mapped: np.ndarray) -> np.ndarray:
+    """Every value occurs: the transform got the pixels themselves."""
+    return mapped
+
+
+def _grayscale(arr: np.ndarray, occurring: _Occurring, ds: Dataset,
                photometric: str) -> np.ndarray:
     values = apply_modality_lut(arr, ds)
     shown = _window(values, ds)
     if shown is None:
         shown = _voi_lut(values, ds)
     if shown is None:
-        shown = _min_max(values, occurs)
+        shown = _min_max(values, occurring(values))
     if photometric == "MONOCHROME1":
         shown = 255.0 - shown
     return _to_uint8(shown)
@@ -207,9 +216,8 @@ def _voi_lut(values: np.ndarray, ds: Dataset) -> np.ndarray | None:
     return scaled
 
 
-def _min_max(values: np.ndarray, occurs: np.ndarray | None) -> np.ndarray:
-    """``values`` spread over 0..255 by the lowest and highest of those that ``occurs``."""
-    occurring = values if occurs is None else values[occurs]
+def _min_max(values: np.ndarray, occurring: np.ndarray) -> np.ndarray:
+    """``values`` spread over 0..255 by the lowest and highest of those ``occurring``."""
     low, high = float(np.min(occurring)), float(np.max(occurring))
     if high <= low:
         return np.zeros(values.shape, dtype=np.float64)
