@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
 import sys
@@ -40,6 +41,9 @@ from bench.servers import (
 from bench.workload import Instance, generate
 
 RESULTS = Path(__file__).parent / "results"
+# The figures issue 16 started from (commit 27176e9, before the performance work): every
+# report prints them beside its own.
+BASELINE = RESULTS / "core-baseline.json"
 EMULATOR, ORTHANC = "emulator", "Orthanc"
 QIDO_CALLS = 30
 RENDERED_CALLS = 40
@@ -49,13 +53,15 @@ DURABLE_FILES = 500
 Values = dict[str, dict[str, float]]
 
 
-def _servers(stack: ExitStack, tmp: Path, order: list[str]) -> list[Server]:
-    start = {EMULATOR: emulator, ORTHANC: orthanc}
+def _servers(stack: ExitStack, tmp: Path, order: list[str], tree: Path | None) -> list[Server]:
+    start = {EMULATOR: lambda d: emulator(d, tree), ORTHANC: orthanc}
     return [stack.enter_context(start[name](tmp / name)) for name in order]
 
 
-def repetition(instances: list[Instance], order: list[str], tmp: Path) -> Values:
-    """One repetition on fresh servers; returns each metric's value per server."""
+def repetition(instances: list[Instance], order: list[str], tmp: Path,
+               tree: Path | None = None) -> Values:
+    """One repetition on fresh servers (the emulator from checkout ``tree`` when given);
+    returns each metric's value per server."""
     values: Values = defaultdict(dict)
     queries = measure.qido_queries(instances, QIDO_CALLS)
     step = max(1, len(instances) // RENDERED_CALLS)
@@ -67,7 +73,7 @@ def repetition(instances: list[Instance], order: list[str], tmp: Path) -> Values
             values[f"{metric} cpu"][name] = rate.cpu_ms
 
     with ExitStack() as stack:
-        servers = _servers(stack, tmp / "a", order)
+        servers = _servers(stack, tmp / "a", order, tree)
         clients = stack.enter_context(measure.clients(servers))
         for server in servers:
             values["ready"][server.name] = server.ready_seconds
@@ -82,10 +88,13 @@ def repetition(instances: list[Instance], order: list[str], tmp: Path) -> Values
             values["rendered p50"][server] = latency.p50
         for server, latency in measure.rendered(clients, to_render, quality=90).items():
             values["rendered p50 q90"][server] = latency.p50
+        for level in ("instance", "series"):
+            for server, latency in measure.metadata(clients, to_render, level).items():
+                values[f"{level} metadata p50"][server] = latency.p50
         for server in servers:
             values["rss"][server.name] = server.peak_rss_mb()
     with ExitStack() as stack:
-        servers = _servers(stack, tmp / "b", order)
+        servers = _servers(stack, tmp / "b", order, tree)
         clients = stack.enter_context(measure.clients(servers))
         rates("stow 4x10", measure.stow(clients, instances, 4, 10))
         for server in servers:
@@ -132,8 +141,14 @@ def rows(qido_names: list[str]) -> list[Row]:
             target="<= 1x Orthanc", passes=at_most(1.0)),
         Row("rendered p50, image/jpeg, quality=90 on both (ms)", "rendered p50 q90",
             target="<= 1x Orthanc", passes=at_most(1.0)),
-        Row("server CPU per instance, STOW 1x1 (ms)", "stow 1x1 cpu"),
-        Row("server CPU per instance, STOW 4x10 (ms)", "stow 4x10 cpu"),
+        Row("instance metadata p50 (ms)", "instance metadata p50", target="<= 0.5x Orthanc",
+            passes=at_most(0.5)),
+        Row("series metadata p50, 25 instances (ms)", "series metadata p50",
+            target="<= 0.5x Orthanc", passes=at_most(0.5)),
+        Row("server CPU per instance, STOW 1x1 (ms)", "stow 1x1 cpu", target="<= 2 ms",
+            passes=lambda v: v <= 2, on_ratio=False),
+        Row("server CPU per instance, STOW 4x10 (ms)", "stow 4x10 cpu", target="<= 2 ms",
+            passes=lambda v: v <= 2, on_ratio=False),
         Row("server CPU per instance, WADO 1 client (ms)", "wado 1 cpu"),
         Row("peak RSS (MB)", "rss", target="< 200 MB", passes=lambda v: v < 200, on_ratio=False),
         Row("ready, empty data dir (s)", "ready", target="< 1 s", passes=lambda v: v < 1,
@@ -146,22 +161,58 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
-def summarize(runs: list[Values]) -> list[list[str]]:
-    """Table lines: medians over repetitions, the median of the paired ratios, pass/fail."""
+def _medians(runs: list[Values], row: Row) -> tuple[float, float, float] | None:
+    """The emulator's median, the reference's median and the median of the paired ratios;
+    None when these runs did not measure the row (an older baseline)."""
+    reference = row.metric if row.reference != "disk" else "durable write"
+    if any(row.metric not in run or reference not in run for run in runs):
+        return None
+    ours = [run[row.metric][EMULATOR] for run in runs]
+    theirs = [run[reference][row.reference] for run in runs]
+    ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+    return statistics.median(ours), statistics.median(theirs), ratio
+
+
+def summarize(runs: list[Values], before: Baseline | None = None) -> list[list[str]]:
+    """Table lines: medians over repetitions, the median of the paired ratios, pass/fail;
+    with ``before``, the baseline's emulator figure and ratio beside them."""
     qido_names = [m.removeprefix("qido p50 ") for m in runs[0] if m.startswith("qido p50 ")]
-    lines = [["measure", "emulator", "reference", "ratio", "target", "result"]]
+    head = ["measure", "emulator", "reference", "ratio"]
+    if before is not None:
+        head += [f"before ({before.commit})", "ratio before"]
+    lines = [[*head, "target", "result"]]
     for row in rows(qido_names):
-        ours = [run[row.metric][EMULATOR] for run in runs]
-        theirs = [run[row.metric if row.reference != "disk" else "durable write"][row.reference]
-                  for run in runs]
-        ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
-        mine = statistics.median(ours)
+        now = _medians(runs, row)
+        if now is None:
+            continue
+        mine, theirs, ratio = now
         verdict = ""
         if row.passes is not None:
             verdict = "pass" if row.passes(ratio if row.on_ratio else mine) else "FAIL"
-        reference = f"{_fmt(statistics.median(theirs))} ({row.reference})"
-        lines.append([row.label, _fmt(mine), reference, f"{ratio:.2f}", row.target, verdict])
+        line = [row.label, _fmt(mine), f"{_fmt(theirs)} ({row.reference})", f"{ratio:.2f}"]
+        if before is not None:
+            then = _medians(before.runs, row)
+            line += [_fmt(then[0]), f"{then[2]:.2f}"] if then else ["-", "-"]
+        lines.append([*line, row.target, verdict])
     return lines
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The repetitions of an earlier run, to print beside today's (``--baseline``)."""
+
+    commit: str
+    date: str
+    runs: list[Values]
+
+    @classmethod
+    def load(cls, path: Path) -> Baseline:
+        saved = json.loads(path.read_text())
+        return cls(saved["commit"], saved["date"], saved["runs"])
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"commit": self.commit, "date": self.date,
+                                    "runs": self.runs}, indent=1) + "\n")
 
 
 def _per_repetition(runs: list[Values]) -> list[list[str]]:
@@ -199,7 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", type=int, default=None)
     parser.add_argument("--repetitions", type=int, default=None)
     parser.add_argument("--output", type=Path, default=None,
-                        help="markdown results file (default bench/results/core-<date>.md)")
+                        help="markdown results file (default bench/results/core-<date>.md); "
+                             "its repetitions go beside it as .json")
+    parser.add_argument("--baseline", type=Path, default=BASELINE,
+                        help=f"earlier repetitions (.json) to print beside (default {BASELINE})")
+    parser.add_argument("--no-baseline", dest="baseline", action="store_const", const=None)
+    parser.add_argument("--emulator-tree", type=Path, default=None,
+                        help="run the emulator from this checkout (e.g. a worktree of an "
+                             "earlier commit, to remake the baseline)")
     args = parser.parse_args(argv)
     stop_on_sigterm()
     missing = orthanc_missing()
@@ -212,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or (None if args.quick else
                              RESULTS / f"core-{dt.date.today():%Y-%m-%d}.md")
 
-    started, load_before, commit = time.perf_counter(), os.getloadavg()[0], head_commit()
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    commit = head_commit(args.emulator_tree)
     print(f"generating {count} instances ...", flush=True)
     instances = list(generate(count))
     runs: list[Values] = []
@@ -220,14 +279,19 @@ def main(argv: list[str] | None = None) -> int:
         order = [EMULATOR, ORTHANC] if n % 2 == 0 else [ORTHANC, EMULATOR]
         print(f"repetition {n + 1}/{repetitions} ({' then '.join(order)}) ...", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-core-") as tmp:
-            runs.append(repetition(instances, order, Path(tmp)))
+            runs.append(repetition(instances, order, Path(tmp), args.emulator_tree))
     seconds = time.perf_counter() - started
 
-    table = summarize(runs)
+    before = Baseline.load(args.baseline) if args.baseline and args.baseline.exists() else None
+    table = summarize(runs, before)
     print(plain(table))
     if output is not None:
         context = _context(instances, repetitions, commit, load_before, seconds)
+        if before is not None:
+            context += (f"- \"before\": the emulator at commit {before.commit} "
+                        f"({before.date}), measured the same way ({args.baseline.name})\n")
         output.parent.mkdir(parents=True, exist_ok=True)
+        Baseline(commit, f"{dt.date.today():%Y-%m-%d}", runs).save(output.with_suffix(".json"))
         output.write_text(
             f"# Core paths: emulator vs Orthanc, {dt.date.today():%Y-%m-%d}\n\n{context}\n"
             f"{markdown(table)}\n\n## Each repetition\n\n{markdown(_per_repetition(runs))}\n")

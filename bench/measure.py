@@ -215,6 +215,16 @@ def rendered(clients: Sequence[Client], instances: Sequence[Instance],
     return _latencies(clients, paths, {**IDENTITY, "Accept": "image/jpeg"}, "rendered")
 
 
+def metadata(clients: Sequence[Client], instances: Sequence[Instance],
+             level: str = "instance") -> dict[str, Latency]:
+    """Latency of ``/metadata`` (DICOM JSON) of each instance, or of each one's series."""
+    if level == "instance":
+        paths = [f"{_instance_path(i)}/metadata" for i in instances]
+    else:
+        paths = [f"studies/{i.study}/series/{i.series}/metadata" for i in instances]
+    return _latencies(clients, paths, DICOM_JSON, f"{level} metadata")
+
+
 def durable_writes(data: bytes, count: int, directory: str | None = None) -> float:
     """Files per second written as a durable store does: temp file, write, fsync, rename."""
     with tempfile.TemporaryDirectory(prefix="bench-disk-", dir=directory) as tmp:

@@ -6,10 +6,11 @@ import subprocess
 from pathlib import Path
 
 
-def head_commit() -> str:
-    """The short commit of the checkout (the code run is its work tree, maybe ahead)."""
+def head_commit(tree: Path | None = None) -> str:
+    """The short commit of the checkout ``tree`` (default this one); the code run is its
+    work tree, maybe ahead."""
     return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, cwd=Path(__file__).parent).stdout.strip()
+                          text=True, cwd=tree or Path(__file__).parent).stdout.strip()
 
 
 def markdown(lines: list[list[str]]) -> str:

@@ -101,8 +101,10 @@ def _log_tail(log: Path) -> str:
 
 
 @contextmanager
-def emulator(data_dir: Path) -> Iterator[Server]:
-    """``python -m dicom_emulator serve --port 0`` on ``data_dir``, auth off.
+def emulator(data_dir: Path, tree: Path | None = None) -> Iterator[Server]:
+    """``python -m dicom_emulator serve --port 0`` on ``data_dir``, auth off; the code of
+    the checkout ``tree`` when given (``-m`` imports from the working directory first), to
+    measure an earlier commit with today's benchmark.
 
     ``ready_seconds`` is the time from the process start to its "ready at URL" line.
     """
@@ -112,7 +114,7 @@ def emulator(data_dir: Path) -> Iterator[Server]:
     with open(log, "wb") as stderr:
         try:
             process, url = launch(data_dir, "--auth", "off", stderr=stderr,
-                                  timeout=START_TIMEOUT)
+                                  timeout=START_TIMEOUT, cwd=tree)
         except LaunchError as exc:
             raise ServerError(f"{exc}\n{_log_tail(log)}") from None
     ready = time.perf_counter() - started

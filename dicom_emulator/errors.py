@@ -26,6 +26,14 @@ class BadRequestError(DicomServiceError):
     default_message = "The request is invalid."
 
 
+class InvalidRequestBodyError(BadRequestError):
+    """``InvalidRequestBodyException`` (ASP.NET model validation of a JSON body,
+    ``BodyModelStateValidatorAttribute``); ``key`` is the JSON path of the bad field."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"The field '{key}' in request body is invalid: {message}")
+
+
 class InvalidIdentifierError(BadRequestError):
     """A path UID the service rejects: its ``InvalidIdentifierException``, an
     ``ElementValidationException`` whose message is ``DicomElementValidationFailed``

@@ -14,9 +14,17 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.requests import Request
 
-from dicom_emulator.errors import BadRequestError
+from dicom_emulator.errors import (
+    BadRequestError,
+    InvalidRequestBodyError,
+    UnsupportedMediaTypeError,
+)
+from dicom_emulator.web.media import parse_media_type
 
 MAX_JSON_DEPTH = 64
 MAX_JSON_BODY_BYTES = 30_000_000  # Kestrel's stock MaxRequestBodySize
@@ -74,3 +82,24 @@ async def read_limited_body(request: Request, limit: int = MAX_JSON_BODY_BYTES) 
         if len(body) > limit:
             raise body_too_large(limit)
     return bytes(body)
+
+
+async def read_json_body(request: Request) -> Any:
+    """An ``[Consumes("application/json")]`` body, parsed; None when it is empty.
+
+    Another content type is 415; a body past the limits or not JSON is the service's
+    ``InvalidRequestBodyException`` for the whole document (``$``).
+    """
+    content_type = request.headers.get("content-type")
+    if parse_media_type(content_type or "").type != "application/json":
+        raise UnsupportedMediaTypeError(content_type)
+    raw = await read_limited_body(request)
+    if not raw.strip():
+        return None
+    try:
+        check_depth(raw)  # json.loads would recurse into a RecursionError (a 500)
+        return json.loads(raw)
+    except JsonTooDeepError as exc:
+        raise InvalidRequestBodyError("$", str(exc)) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequestBodyError("$", f"The request body is not valid JSON: {exc}") from None

@@ -25,7 +25,6 @@ from azure.core.exceptions import (
     HttpResponseError,
     ServiceRequestError,
 )
-from azure.storage.blob import ContainerClient
 
 from dicom_emulator.errors import BadRequestError
 
@@ -89,6 +88,10 @@ class BlobSink:
 
     def __init__(self, container_url: str, credential: AzureNamedKeyCredential,
                  operation_id: str):
+        # Imported here: the SDK takes ~0.35 s to import, which every start of the
+        # emulator would pay for a feature most runs never use.
+        from azure.storage.blob import ContainerClient
+
         self.operation_id = operation_id
         self.account_name = account_name(container_url)
         self.client = ContainerClient.from_container_url(

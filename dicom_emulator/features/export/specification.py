@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dicom_emulator.dicom.validation import is_valid_uid
-from dicom_emulator.errors import BadRequestError
-from dicom_emulator.features.extended_query_tags.validation import InvalidRequestBodyError
+from dicom_emulator.errors import BadRequestError, InvalidRequestBodyError
 
 __all__ = ["ExportSpecification", "parse_identifier", "read_specification"]
 

@@ -6,45 +6,22 @@ are ``limit`` (1-200, default 100) and ``offset``.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from dicom_emulator.errors import UnsupportedMediaTypeError
 from dicom_emulator.features.extended_query_tags import service
 from dicom_emulator.features.extended_query_tags.service import error_json, tag_json, tag_not_found
 from dicom_emulator.features.extended_query_tags.validation import (
-    InvalidRequestBodyError,
     check_body_shape,
     normalize_tag_path,
     parse_query_status_body,
     validate_entries,
 )
-from dicom_emulator.web.json_body import JsonTooDeepError, check_depth, read_limited_body
-from dicom_emulator.web.media import parse_media_type
+from dicom_emulator.web.json_body import read_json_body
 from dicom_emulator.web.query_binding import LONG_MAX, QueryBinder
 from dicom_emulator.web.request import base_url, components
 from dicom_emulator.web.urls import operation_url
-
-
-async def _json_body(request: Request) -> Any:
-    """The request's JSON body ([Consumes("application/json")]); None when empty."""
-    content_type = request.headers.get("content-type")
-    if parse_media_type(content_type or "").type != "application/json":
-        raise UnsupportedMediaTypeError(content_type)
-    raw = await read_limited_body(request)
-    if not raw.strip():
-        return None
-    try:
-        check_depth(raw)
-        return json.loads(raw)
-    except JsonTooDeepError as exc:
-        raise InvalidRequestBodyError("$", str(exc)) from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidRequestBodyError("$", f"The request body is not valid JSON: {exc}") from None
 
 
 def _paging(request: Request) -> tuple[int, int]:
@@ -60,7 +37,7 @@ def _tag_path(request: Request) -> str:
 
 async def add_tags(request: Request) -> Response:
     """``POST /extendedquerytags``: 202 with the reindex operation's reference."""
-    entries = check_body_shape(await _json_body(request))
+    entries = check_body_shape(await read_json_body(request))
     app = components(request)
     base = base_url(request)
     # AddExtendedQueryTagService checks for a running reindex before validating entries.
@@ -90,7 +67,7 @@ async def get_tag(request: Request) -> Response:
 
 async def update_tag(request: Request) -> Response:
     """``PATCH /extendedquerytags/{tagPath}`` with ``{"queryStatus": …}``."""
-    status = parse_query_status_body(await _json_body(request))
+    status = parse_query_status_body(await read_json_body(request))
     path = _tag_path(request)
     store = components(request).extended_query_tags
     tag = await run_in_threadpool(store.set_query_status, path, status)

@@ -24,19 +24,12 @@ from dicom_emulator.dicom.tags import (
 )
 from dicom_emulator.dicom.values import is_valid_long_string
 from dicom_emulator.dicom.vr import ALL_VRS, EXTENDED_QUERY_TAG_VRS
-from dicom_emulator.errors import BadRequestError
+from dicom_emulator.errors import BadRequestError, InvalidRequestBodyError
 from dicom_emulator.storage.extended_query_tags import NewTag, QueryStatus, TagLevel
 
 CORE_TAGS = frozenset(keyword_tag(s.keyword) for s in SEARCHABLE)
 _LEVELS = {"study": TagLevel.STUDY, "series": TagLevel.SERIES, "instance": TagLevel.INSTANCE}
 _QUERY_STATUSES = {"enabled": QueryStatus.ENABLED, "disabled": QueryStatus.DISABLED}
-
-
-class InvalidRequestBodyError(BadRequestError):
-    """``InvalidRequestBodyException`` (``BodyModelStateValidatorAttribute``)."""
-
-    def __init__(self, key: str, message: str):
-        super().__init__(f"The field '{key}' in request body is invalid: {message}")
 
 
 def invalid_tag_path(path: str) -> BadRequestError:
