@@ -217,12 +217,21 @@ class Index:
         *, partition_key: int = DEFAULT_PARTITION_KEY,
     ) -> list[str]:
         """The stored DICOM JSON (text) of every matching instance."""
+        return [text.decode("utf-8") for _, text in self.metadata_by_key(
+            study_uid, series_uid, sop_uid, partition_key=partition_key)]
+
+    def metadata_by_key(
+        self, study_uid: str, series_uid: str | None = None, sop_uid: str | None = None,
+        *, partition_key: int = DEFAULT_PARTITION_KEY,
+    ) -> list[tuple[int, bytes]]:
+        """Each matching instance's key and stored DICOM JSON, as the UTF-8 bytes SQLite
+        holds (a response sends them as they are: no decoding and encoding again)."""
         where, params = _where_uids(partition_key, study_uid, series_uid, sop_uid)
         rows = self.reader().execute(
-            "SELECT metadata FROM instance_uids" + where + " ORDER BY series_key, instance_key",
-            params,
+            "SELECT instance_key, CAST(metadata AS BLOB) FROM instance_uids" + where
+            + " ORDER BY series_key, instance_key", params,
         )
-        return [row[0] for row in rows]
+        return [(row[0], row[1]) for row in rows]
 
     def all_blob_names(self) -> set[str]:
         return {row[0] for row in self.reader().execute(

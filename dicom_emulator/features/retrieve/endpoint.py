@@ -8,7 +8,8 @@ before the first byte of a body is sent.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from functools import partial
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
@@ -25,6 +26,7 @@ from dicom_emulator.features.retrieve.negotiation import (
 )
 from dicom_emulator.features.retrieve.service import StoredPart, dicom_content_type
 from dicom_emulator.web.media import (
+    DICOM_JSON,
     encode_multipart,
     iter_multipart,
     multipart_content_type,
@@ -36,7 +38,7 @@ from dicom_emulator.web.request import (
     path_uids,
     require_dicom_json_accept,
 )
-from dicom_emulator.web.responses import MultipartRelatedResponse, RawDicomJSONResponse
+from dicom_emulator.web.responses import MultipartRelatedResponse
 
 INVALID_FRAMES = (
     "The specified frames value is not valid. At least one frame must be present, and all "
@@ -74,9 +76,13 @@ async def retrieve_instances(request: Request) -> Response:
     resource = (Resource.INSTANCE if uids[2] else Resource.SERIES if uids[1]
                 else Resource.STUDY)
     negotiated = negotiate(resource, _accept(request))
-    parts = await run_in_threadpool(components(request).retrieve.instances, uids, negotiated,
-                                    partition_key=partition_key(request),
-                                    original=_original_requested(request))
+    service, key = components(request).retrieve, partition_key(request)
+    original = _original_requested(request)
+    parts: Iterable[StoredPart] | None = service.small_instance(
+        uids, negotiated, partition_key=key, original=original)
+    if parts is None:
+        parts = await run_in_threadpool(service.instances, uids, negotiated, partition_key=key,
+                                        original=original)
     if isinstance(parts, list) and all(p.whole for p in parts):
         return _small_response(parts, negotiated.multipart)
     if negotiated.multipart:
@@ -105,12 +111,14 @@ async def retrieve_metadata(request: Request) -> Response:
     """``GET …/metadata``: the stored DICOM JSON of each instance, with an ``ETag``."""
     require_dicom_json_accept(request)
     uids = path_uids(request)
-    etag, items = await run_in_threadpool(
-        components(request).retrieve.metadata, uids, request.headers.get("if-none-match"),
-        partition_key=partition_key(request), original=_original_requested(request))
-    if items is None:
+    read = partial(components(request).retrieve.metadata, uids,
+                   request.headers.get("if-none-match"), partition_key=partition_key(request),
+                   original=_original_requested(request))
+    # One instance's metadata is one lookup by unique key: cheaper than a worker's hop.
+    etag, body = read() if uids[2] is not None else await run_in_threadpool(read)
+    if body is None:
         return Response(status_code=304)
-    return RawDicomJSONResponse(items, headers={"ETag": etag})
+    return Response(body, headers={"ETag": etag}, media_type=DICOM_JSON)
 
 
 # -- frames ------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Checks run in the service's order (the retrieve handlers and services): the index, then
 the file. A stored file is opened only when its part is due and streamed in chunks as it
 is on disk; only a transcoding retrieve reads a file whole. Everything here blocks on
-SQLite and file reads: call it from a worker thread.
+SQLite and file reads: call it from a worker thread (all but ``small_instance``, which
+is cheaper than the hop).
 """
 
 from __future__ import annotations
@@ -76,6 +77,17 @@ class StoredPart:
         with self.file as f:
             while chunk := f.read(CHUNK_SIZE):
                 yield chunk
+
+
+def _etag(instance_keys: list[int], sop_uid: str | None) -> str:
+    """ETagGenerator: the highest watermark, plus the instance count above instance level."""
+    watermark = max(instance_keys)
+    return str(watermark) if sop_uid is not None else f"{watermark}-{len(instance_keys)}"
+
+
+def _json_array(texts: list[bytes]) -> bytes:
+    """DICOM JSON datasets, already encoded, as one JSON array."""
+    return b"[" + b",".join(texts) + b"]"
 
 
 class RetrieveService:
@@ -175,15 +187,36 @@ class RetrieveService:
                 raise NotAcceptableError(MULTI_INSTANCE_TRANSCODING.format(
                     negotiated.transfer_syntax))
             return self._parts(instances, negotiated)
+        return self._single(instances[0], uids, negotiated)
 
-        def read(instance: StoredInstance, path: Path) -> list[StoredPart]:
+    def small_instance(self, uids: InstanceUids, negotiated: Negotiated, *,
+                       partition_key: int = DEFAULT_PARTITION_KEY,
+                       original: bool = False) -> list[StoredPart] | None:
+        """:meth:`instances` of an instance retrieve that costs less than a worker thread:
+        one instance, wanted as stored, smaller than a chunk. That is one lookup by unique
+        key and one read of a file in the page cache, which the event loop may do itself;
+        a hop to a worker and back costs more (GIL hand-overs on a busy machine).
+
+        Returns None when the retrieve is not such a one: call :meth:`instances` from a
+        worker thread. Raises as :meth:`instances` does.
+        """
+        if uids[2] is None:
+            return None
+        instances = self._found(uids, partition_key, original)
+        instance = instances[0]
+        if (len(instances) > 1 or instance.size >= CHUNK_SIZE
+                or needs_transcoding(instance.transfer_syntax, negotiated.transfer_syntax)):
+            return None
+        return self._single(instance, uids, negotiated)
+
+    def _single(self, instance: StoredInstance, uids: InstanceUids,
+                negotiated: Negotiated) -> list[StoredPart]:
+        path = self.blobs.path(instance.blob)
+        try:
             if needs_transcoding(instance.transfer_syntax, negotiated.transfer_syntax):
                 return [self._transcoded(instance, path, negotiated)]
             content_type = dicom_content_type(negotiated.media_type, instance.transfer_syntax)
             return [self._open(instance, content_type).prefetch()]
-
-        try:
-            return read(instances[0], self.blobs.path(instances[0].blob))
         except FileNotFoundError as exc:  # deleted between the index read and the open
             raise not_found(uids[1], uids[2]) from exc
 
@@ -191,20 +224,33 @@ class RetrieveService:
 
     def metadata(self, uids: InstanceUids, if_none_match: str | None, *,
                  partition_key: int = DEFAULT_PARTITION_KEY,
-                 original: bool = False) -> tuple[str, list[str] | None]:
-        """The ETag and the stored DICOM JSON texts (None when ``if_none_match`` matches);
-        ``original`` as for :meth:`instances`."""
+                 original: bool = False) -> tuple[str, bytes | None]:
+        """The ETag and the body: a JSON array of the stored DICOM JSON, as stored (None
+        when ``if_none_match`` matches); ``original`` as for :meth:`instances`.
+
+        Without ``if_none_match`` or ``original`` (the usual request) this is one query,
+        cheap enough for the event loop at instance level (:meth:`small_instance`).
+        """
+        study, series, sop = uids
+        if if_none_match or original:
+            return self._checked_metadata(uids, if_none_match, partition_key, original)
+        rows = self.index.metadata_by_key(study, series, sop, partition_key=partition_key)
+        if not rows:
+            raise not_found(series, sop)
+        return _etag([key for key, _ in rows], sop), _json_array([text for _, text in rows])
+
+    def _checked_metadata(self, uids: InstanceUids, if_none_match: str | None,
+                          partition_key: int, original: bool) -> tuple[str, bytes | None]:
+        """:meth:`metadata` that looks at the ETag before reading any text."""
         study, series, sop = uids
         instances = self._found(uids, partition_key)
-        # ETagGenerator: the highest watermark, plus the instance count above instance level.
-        watermark = max(i.instance_key for i in instances)
-        etag = str(watermark) if sop is not None else f"{watermark}-{len(instances)}"
+        etag = _etag([i.instance_key for i in instances], sop)
         if if_none_match and if_none_match.lower() == etag.lower():
             return etag, None
         texts = self.index.metadata(study, series, sop, partition_key=partition_key)
         if original:
             texts = original_metadata(self.index.reader(), instances, texts)
-        return etag, texts
+        return etag, _json_array([text.encode("utf-8") for text in texts])
 
     # -- frames and rendered ---------------------------------------------------------------
 
