@@ -8,7 +8,7 @@ before the first byte of a body is sent.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from functools import partial
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -76,13 +76,9 @@ async def retrieve_instances(request: Request) -> Response:
     resource = (Resource.INSTANCE if uids[2] else Resource.SERIES if uids[1]
                 else Resource.STUDY)
     negotiated = negotiate(resource, _accept(request))
-    service, key = components(request).retrieve, partition_key(request)
-    original = _original_requested(request)
-    parts: Iterable[StoredPart] | None = service.small_instance(
-        uids, negotiated, partition_key=key, original=original)
-    if parts is None:
-        parts = await run_in_threadpool(service.instances, uids, negotiated, partition_key=key,
-                                        original=original)
+    parts = await run_in_threadpool(components(request).retrieve.instances, uids, negotiated,
+                                    partition_key=partition_key(request),
+                                    original=_original_requested(request))
     if isinstance(parts, list) and all(p.whole for p in parts):
         return _small_response(parts, negotiated.multipart)
     if negotiated.multipart:

@@ -3,8 +3,8 @@
 Checks run in the service's order (the retrieve handlers and services): the index, then
 the file. A stored file is opened only when its part is due and streamed in chunks as it
 is on disk; only a transcoding retrieve reads a file whole. Everything here blocks on
-SQLite and file reads: call it from a worker thread (all but ``small_instance``, which
-is cheaper than the hop).
+SQLite and file reads: call it from a worker thread (instance metadata, one lookup by
+unique key, is cheap enough for the event loop: :meth:`RetrieveService.metadata`).
 """
 
 from __future__ import annotations
@@ -187,36 +187,15 @@ class RetrieveService:
                 raise NotAcceptableError(MULTI_INSTANCE_TRANSCODING.format(
                     negotiated.transfer_syntax))
             return self._parts(instances, negotiated)
-        return self._single(instances[0], uids, negotiated)
 
-    def small_instance(self, uids: InstanceUids, negotiated: Negotiated, *,
-                       partition_key: int = DEFAULT_PARTITION_KEY,
-                       original: bool = False) -> list[StoredPart] | None:
-        """:meth:`instances` of an instance retrieve that costs less than a worker thread:
-        one instance, wanted as stored, smaller than a chunk. That is one lookup by unique
-        key and one read of a file in the page cache, which the event loop may do itself;
-        a hop to a worker and back costs more (GIL hand-overs on a busy machine).
-
-        Returns None when the retrieve is not such a one: call :meth:`instances` from a
-        worker thread. Raises as :meth:`instances` does.
-        """
-        if uids[2] is None:
-            return None
-        instances = self._found(uids, partition_key, original)
-        instance = instances[0]
-        if (len(instances) > 1 or instance.size >= CHUNK_SIZE
-                or needs_transcoding(instance.transfer_syntax, negotiated.transfer_syntax)):
-            return None
-        return self._single(instance, uids, negotiated)
-
-    def _single(self, instance: StoredInstance, uids: InstanceUids,
-                negotiated: Negotiated) -> list[StoredPart]:
-        path = self.blobs.path(instance.blob)
-        try:
+        def read(instance: StoredInstance, path: Path) -> list[StoredPart]:
             if needs_transcoding(instance.transfer_syntax, negotiated.transfer_syntax):
                 return [self._transcoded(instance, path, negotiated)]
             content_type = dicom_content_type(negotiated.media_type, instance.transfer_syntax)
             return [self._open(instance, content_type).prefetch()]
+
+        try:
+            return read(instances[0], self.blobs.path(instances[0].blob))
         except FileNotFoundError as exc:  # deleted between the index read and the open
             raise not_found(uids[1], uids[2]) from exc
 
@@ -229,7 +208,7 @@ class RetrieveService:
         when ``if_none_match`` matches); ``original`` as for :meth:`instances`.
 
         Without ``if_none_match`` or ``original`` (the usual request) this is one query,
-        cheap enough for the event loop at instance level (:meth:`small_instance`).
+        cheap enough for the event loop at instance level.
         """
         study, series, sop = uids
         if if_none_match or original:
