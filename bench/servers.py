@@ -80,7 +80,7 @@ def orthanc_version() -> str:
     return ", ".join(out.split("\n")).strip(", ")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -151,7 +151,7 @@ def orthanc(work_dir: Path) -> Iterator[Server]:
     if missing:
         raise ServerError(f"Orthanc is not installed; install it with: {missing}")
     work_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     config = work_dir / "orthanc.json"
     config.write_text(json.dumps(_orthanc_config(work_dir, port), indent=2))
     log = work_dir / "orthanc.log"
