@@ -33,6 +33,7 @@ from bench.report import head_commit, markdown, plain
 from bench.servers import (
     Server,
     emulator,
+    null_server,
     orthanc,
     orthanc_missing,
     orthanc_version,
@@ -93,6 +94,9 @@ def repetition(instances: list[Instance], order: list[str], tmp: Path,
                 values[f"{level} metadata p50"][server] = latency.p50
         for server in servers:
             values["rss"][server.name] = server.peak_rss_mb()
+    with null_server() as floor, measure.clients([floor]) as (client,):
+        latency = measure.metadata([client], to_render)[floor.name]
+        values["client floor p50"][floor.name] = latency.p50
     with ExitStack() as stack:
         servers = _servers(stack, tmp / "b", order, tree)
         clients = stack.enter_context(measure.clients(servers))
@@ -223,8 +227,19 @@ def _per_repetition(runs: list[Values]) -> list[list[str]]:
     return lines
 
 
+def _floor(runs: list[Values]) -> str:
+    """The client's latency floor, which every latency row includes (older runs lack it)."""
+    floors = [run["client floor p50"]["floor"] for run in runs if "client floor p50" in run]
+    if not floors:
+        return ""
+    return (f"- latency floor: the same client's p50 to a server that answers at once "
+            f"(`bench.servers.null_server`, the metadata requests) is "
+            f"{statistics.median(floors):.2f} ms; every latency above includes it, so no "
+            f"server can be faster than that\n")
+
+
 def _context(instances: list[Instance], repetitions: int, commit: str, load_before: float,
-             seconds: float) -> str:
+             seconds: float, runs: list[Values]) -> str:
     return (
         f"- {len(instances):,} CT-like instances (16-bit 256x256 MONOCHROME2, rescale and "
         f"window, {statistics.mean(len(i.data) for i in instances):,.0f} bytes each), "
@@ -239,6 +254,7 @@ def _context(instances: list[Instance], repetitions: int, commit: str, load_befo
         f"emulator/reference; WADO uses `transfer-syntax=*` on both; rendered is the default "
         f"JPEG quality of each server (emulator 100 as Azure, Orthanc 90), then 90 on both; "
         f"QIDO is {QIDO_CALLS} calls per query, rendered {RENDERED_CALLS}, one at a time\n"
+        f"{_floor(runs)}"
     )
 
 
@@ -285,8 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     before = Baseline.load(args.baseline) if args.baseline and args.baseline.exists() else None
     table = summarize(runs, before)
     print(plain(table))
+    print(_floor(runs), end="")
     if output is not None:
-        context = _context(instances, repetitions, commit, load_before, seconds)
+        context = _context(instances, repetitions, commit, load_before, seconds, runs)
         if before is not None:
             context += (f"- \"before\": the emulator at commit {before.commit} "
                         f"({before.date}), measured the same way ({args.baseline.name})\n")

@@ -177,3 +177,38 @@ def orthanc(work_dir: Path) -> Iterator[Server]:
         yield Server("Orthanc", f"{root}/dicom-web", process, ready)
     finally:
         _stop(process)
+
+
+# A server that answers every request at once with a fixed 200: what is left of a latency
+# there is the client's own cost and the loopback (asyncio, one process, keep-alive).
+_NULL_SERVER = r"""
+import asyncio, sys
+ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/dicom+json\r\n"
+          b"Content-Length: 2\r\n\r\n[]")
+class Answer(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.buffer = transport, b""
+    def data_received(self, data):
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:  # the bench's GETs have no body
+            _, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            self.transport.write(ANSWER)
+async def main():
+    server = await asyncio.get_running_loop().create_server(Answer, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"""
+
+
+@contextmanager
+def null_server() -> Iterator[Server]:
+    """A server that does no work (``floor``): the latency floor of the bench's client."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", _NULL_SERVER], stdout=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        yield Server("floor", f"http://127.0.0.1:{port}", process, time.perf_counter() - started)
+    finally:
+        _stop(process)
