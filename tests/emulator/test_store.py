@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
@@ -189,6 +190,20 @@ def test_multiple_values_in_an_indexed_attribute_add_a_warning_header(http: Test
     assert response.status_code == 200
     assert "only first value is indexed" in response.headers["warning"]
     assert response.headers["warning"].startswith("299 ")
+
+
+def test_the_indexed_first_value_keeps_its_own_trailing_space(
+    http: TestClient, settings: EmulatorSettings
+) -> None:
+    # fo-dicom trims the padding of the whole value, then splits it on backslashes
+    # (DicomMultiStringElement.EnsureSplitValues): the first of `CT \MR` is `CT `, and
+    # GetFirstValueOrDefault<string> gives the index that. The raw DICOM JSON encoder leaves
+    # the elements unconverted, so this holds only if the columns read converted values.
+    response = http.post("/v1/studies", content=make_instance(Modality=["CT ", "MR"]),
+                         headers=STOW_SINGLE_PART)
+    assert response.status_code == 200
+    with sqlite3.connect(settings.data_dir / "index.sqlite") as conn:
+        assert conn.execute("SELECT modality FROM series").fetchall() == [("CT ",)]
 
 
 def test_multipart_body_with_no_parts_is_204(http: TestClient) -> None:
