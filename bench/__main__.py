@@ -5,7 +5,10 @@
     .venv/bin/python -m bench --quick   # small versions that write no results files
 
 Each benchmark also runs alone: ``python -m bench.core``, ``bench.scale``, ``bench.reindex``,
-``bench.export``.
+``bench.export``. Not part of ``make bench``, for working on the code: ``bench.profile``
+(py-spy under the STOW load), ``bench.retrieve_latency`` (the retrieve paths, or one under
+py-spy), ``bench.metadata_encoding`` (the DICOM JSON encoder against pydicom's) and
+``bench.stow_processes`` (STOW with several emulator processes: a design's headroom).
 """
 
 from __future__ import annotations
