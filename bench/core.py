@@ -35,8 +35,8 @@ from bench.servers import (
     emulator,
     null_server,
     orthanc,
-    orthanc_missing,
     orthanc_version,
+    say_if_orthanc_missing,
     stop_on_sigterm,
 )
 from bench.workload import Instance, generate
@@ -276,10 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                              "earlier commit, to remake the baseline)")
     args = parser.parse_args(argv)
     stop_on_sigterm()
-    missing = orthanc_missing()
-    if missing:
-        print(f"Orthanc and its DICOMweb plugin are needed; install them with:\n  {missing}",
-              file=sys.stderr)
+    if say_if_orthanc_missing():
         return 2
     count = args.instances or (300 if args.quick else 2000)
     repetitions = args.repetitions or (1 if args.quick else 3)

@@ -72,6 +72,15 @@ def orthanc_missing() -> str | None:
     return ORTHANC_INSTALL
 
 
+def say_if_orthanc_missing() -> bool:
+    """True (after saying what to install, on stderr) when Orthanc is not installed."""
+    missing = orthanc_missing()
+    if missing:
+        print(f"Orthanc and its DICOMweb plugin are needed; install them with:\n  {missing}",
+              file=sys.stderr)
+    return missing is not None
+
+
 def orthanc_version() -> str:
     """The installed Debian versions of Orthanc and its DICOMweb plugin."""
     out = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Version}\\n",

@@ -41,8 +41,8 @@ from bench.servers import (
     ServerError,
     free_port,
     orthanc,
-    orthanc_missing,
     orthanc_version,
+    say_if_orthanc_missing,
     stop_on_sigterm,
 )
 from bench.workload import generate
@@ -107,10 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-output", action="store_true", help="print only")
     args = parser.parse_args(argv)
     stop_on_sigterm()
-    missing = orthanc_missing()
-    if missing:
-        print(f"Orthanc and its DICOMweb plugin are needed; install them with:\n  {missing}",
-              file=sys.stderr)
+    if say_if_orthanc_missing():
         return 2
     started, load_before = time.perf_counter(), os.getloadavg()[0]
     instances = list(generate(args.instances))
