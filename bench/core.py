@@ -95,8 +95,11 @@ def repetition(instances: list[Instance], order: list[str], tmp: Path,
         for server in servers:
             values["rss"][server.name] = server.peak_rss_mb()
     with null_server() as floor, measure.clients([floor]) as (client,):
-        latency = measure.metadata([client], to_render)[floor.name]
-        values["client floor p50"][floor.name] = latency.p50
+        values["client floor p50"][floor.name] = measure.metadata([client], to_render)[
+            floor.name].p50
+    with null_server(len(instances[0].data)) as floor, measure.clients([floor]) as (client,):
+        values["client floor wado 1"][floor.name] = measure.wado([client], instances, 1)[
+            floor.name].per_second
     with ExitStack() as stack:
         servers = _servers(stack, tmp / "b", order, tree)
         clients = stack.enter_context(measure.clients(servers))
@@ -228,14 +231,17 @@ def _per_repetition(runs: list[Values]) -> list[list[str]]:
 
 
 def _floor(runs: list[Values]) -> str:
-    """The client's latency floor, which every latency row includes (older runs lack it)."""
+    """What the client alone allows, which bounds every server (older runs lack it)."""
     floors = [run["client floor p50"]["floor"] for run in runs if "client floor p50" in run]
-    if not floors:
+    ceilings = [run["client floor wado 1"]["floor"] for run in runs
+                if "client floor wado 1" in run]
+    if not floors or not ceilings:
         return ""
-    return (f"- latency floor: the same client's p50 to a server that answers at once "
-            f"(`bench.servers.null_server`, the metadata requests) is "
-            f"{statistics.median(floors):.2f} ms; every latency above includes it, so no "
-            f"server can be faster than that\n")
+    return (f"- the client's own limits, against a server that answers at once "
+            f"(`bench.servers.null_server`): a metadata request's p50 is "
+            f"{statistics.median(floors):.2f} ms, and one client fetches at most "
+            f"{statistics.median(ceilings):,.0f} instances/s of this size (WADO 1 client's "
+            f"method); every latency and rate above includes these costs\n")
 
 
 def _context(instances: list[Instance], repetitions: int, commit: str, load_before: float,

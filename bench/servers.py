@@ -188,12 +188,14 @@ def orthanc(work_dir: Path) -> Iterator[Server]:
         _stop(process)
 
 
-# A server that answers every request at once with a fixed 200: what is left of a latency
-# there is the client's own cost and the loopback (asyncio, one process, keep-alive).
+# A server that answers every request at once with a fixed 200 (argv: the body's size):
+# what is left of a latency there is the client's own cost and the loopback (asyncio, one
+# process, keep-alive).
 _NULL_SERVER = r"""
 import asyncio, sys
-ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/dicom+json\r\n"
-          b"Content-Length: 2\r\n\r\n[]")
+size = int(sys.argv[1])
+ANSWER = (b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+          b"Content-Length: %d\r\n\r\n" % size) + b"0" * size
 class Answer(asyncio.Protocol):
     def connection_made(self, transport):
         self.transport, self.buffer = transport, b""
@@ -211,10 +213,12 @@ asyncio.run(main())
 
 
 @contextmanager
-def null_server() -> Iterator[Server]:
-    """A server that does no work (``floor``): the latency floor of the bench's client."""
+def null_server(body_size: int = 2) -> Iterator[Server]:
+    """A server that does no work (``floor``), answering ``body_size`` bytes to any GET:
+    the ceiling the bench's client puts on every server."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", _NULL_SERVER], stdout=subprocess.PIPE)
+    process = subprocess.Popen([sys.executable, "-c", _NULL_SERVER, str(body_size)],
+                               stdout=subprocess.PIPE)
     try:
         assert process.stdout is not None
         port = int(process.stdout.readline())
