@@ -17,6 +17,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from dicom_emulator.dicom import json_encoder
+from dicom_emulator.dicom.reading import json_dict_without_invalid
 from dicom_emulator.dicom.tags import tag_hex
 from dicom_emulator.dicom.vr import BULK_DATA_VRS
 
@@ -56,7 +57,7 @@ def to_metadata(ds: Dataset, drop: Iterable[int] = ()) -> DicomJson:
 
 def pydicom_metadata(ds: Dataset, drop: frozenset[int]) -> DicomJson:
     """:func:`to_metadata` by pydicom alone (the reference the fast encoder matches)."""
-    return _without_bulk(ds, drop).to_json_dict(suppress_invalid_tags=True)
+    return json_dict_without_invalid(_without_bulk(ds, drop))
 
 
 def subset(metadata: DicomJson, keywords: Iterable[str]) -> DicomJson:

@@ -34,6 +34,7 @@ from pydicom.hooks import hooks, raw_element_value, raw_element_vr
 from pydicom.multival import MultiValue
 from pydicom.tag import _LUT_DESCRIPTOR_TAGS
 
+from dicom_emulator.dicom.reading import strict_reading
 from dicom_emulator.dicom.tags import format_tag
 from dicom_emulator.dicom.vr import BINARY_VALUE_SIZES, BULK_DATA_VRS
 
@@ -160,7 +161,7 @@ def _element_json(elem: DataElement) -> tuple[_Json, Exception | None]:
         if isinstance(value, MultiValue) and len(value) != 1:
             return ({"vr": vr, "Value": list(value)} if value else {"vr": vr}), None
     try:
-        with config.strict_reading():
+        with strict_reading():
             return elem.to_json_dict(bulk_data_element_handler=None,
                                      bulk_data_threshold=1024), None
     except Exception as exc:

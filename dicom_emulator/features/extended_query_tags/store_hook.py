@@ -16,6 +16,7 @@ from pydicom.tag import Tag
 from dicom_emulator.dicom.dicom_json import DicomJson
 from dicom_emulator.dicom.indexing import ErrorCode, InvalidValue, find_element, index_value
 from dicom_emulator.dicom.minimum import minimum_problem
+from dicom_emulator.dicom.reading import json_dict_without_invalid
 from dicom_emulator.dicom.tags import private_creator_tag
 from dicom_emulator.dicom.validation import AttributeProblem, element_failed
 from dicom_emulator.storage.extended_query_tags import ExtendedQueryTagStore, StoredTag, TagStatus
@@ -31,7 +32,7 @@ def _element_json(ds: Dataset, tag: StoredTag) -> DicomJson:
     for item in wanted:
         if item in ds:
             part.add(ds[item])
-    return part.to_json_dict(suppress_invalid_tags=True)
+    return json_dict_without_invalid(part)
 
 
 def _value_text(element: DicomJson | None) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
+from dicom_emulator.dicom.reading import json_dict_without_invalid
 from dicom_emulator.dicom.tags import format_tag, keyword_tag
 
 __all__ = ["from_json", "merged", "now_date_time", "text", "to_json", "without_transaction_uid"]
@@ -22,8 +23,7 @@ def from_json(item: dict[str, Any]) -> Dataset:
 
 
 def to_json(ds: Dataset) -> dict[str, Any]:
-    found: dict[str, Any] = ds.to_json_dict(suppress_invalid_tags=True)
-    return found
+    return json_dict_without_invalid(ds)
 
 
 def text(ds: Dataset, keyword: str) -> str | None:
