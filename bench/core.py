@@ -98,8 +98,9 @@ def repetition(instances: list[Instance], order: list[str], tmp: Path,
         values["client floor p50"][floor.name] = measure.metadata([client], to_render)[
             floor.name].p50
     with null_server(len(instances[0].data)) as floor, measure.clients([floor]) as (client,):
-        values["client floor wado 1"][floor.name] = measure.wado([client], instances, 1)[
-            floor.name].per_second
+        for parallel in (1, 4):
+            values[f"client floor wado {parallel}"][floor.name] = measure.wado(
+                [client], instances, parallel)[floor.name].per_second
     with ExitStack() as stack:
         servers = _servers(stack, tmp / "b", order, tree)
         clients = stack.enter_context(measure.clients(servers))
@@ -233,15 +234,16 @@ def _per_repetition(runs: list[Values]) -> list[list[str]]:
 def _floor(runs: list[Values]) -> str:
     """What the client alone allows, which bounds every server (older runs lack it)."""
     floors = [run["client floor p50"]["floor"] for run in runs if "client floor p50" in run]
-    ceilings = [run["client floor wado 1"]["floor"] for run in runs
-                if "client floor wado 1" in run]
-    if not floors or not ceilings:
+    ceilings = {n: [run[f"client floor wado {n}"]["floor"] for run in runs
+                    if f"client floor wado {n}" in run] for n in (1, 4)}
+    if not floors or not all(ceilings.values()):
         return ""
     return (f"- the client's own limits, against a server that answers at once "
             f"(`bench.servers.null_server`): a metadata request's p50 is "
-            f"{statistics.median(floors):.2f} ms, and one client fetches at most "
-            f"{statistics.median(ceilings):,.0f} instances/s of this size (WADO 1 client's "
-            f"method); every latency and rate above includes these costs\n")
+            f"{statistics.median(floors):.2f} ms, and it fetches at most "
+            f"{statistics.median(ceilings[1]):,.0f} (1 client) and "
+            f"{statistics.median(ceilings[4]):,.0f} (4 clients) instances/s of this size "
+            f"(WADO's method); every latency and rate above includes these costs\n")
 
 
 def _context(instances: list[Instance], repetitions: int, commit: str, load_before: float,
