@@ -5,7 +5,8 @@ Each repetition starts both servers on empty temp storage and measures STOW (1 c
 rendered latency; then both again on empty storage for STOW with 4 clients x 10 instances
 per request. The servers take turns in small blocks (bench.measure), so that the shared
 machine's noise hits both. Peak RSS is each server process's VmHWM. The disk's durable-write
-rate (write + fsync + rename of the same bytes) is the reference for STOW. Reports medians
+rate (write + fsync + rename of the same bytes) is the reference for STOW. A null server
+(answering at once) gives the client's own latency floor and rate ceiling. Reports medians
 over repetitions, paired ratios emulator/Orthanc, and pass/fail against DESIGN.md::
 
     .venv/bin/python -m bench.core           # 2,000 instances, 3 repetitions, writes results

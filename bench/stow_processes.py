@@ -76,7 +76,7 @@ def emulator_processes(data_dir: Path, count: int) -> Iterator[Server]:
         for log in logs:
             with open(log, "wb") as stderr:
                 processes.append(subprocess.Popen([sys.executable, "-c", _PROCESS, str(port)],
-                                                  env=env, stderr=stderr))
+                                                  env=env, stdout=stderr, stderr=stderr))
         _wait_ready(processes, logs)
         base = f"http://127.0.0.1:{port}/v2"
         yield Server(f"emulator x{count}", base, processes[0], time.perf_counter() - started)
